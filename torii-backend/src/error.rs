@@ -1,0 +1,154 @@
+//! The crate's umbrella error and the small errors shared by its parts.
+
+use std::borrow::Cow;
+use std::fmt;
+
+#[cfg(feature = "api")]
+use crate::rest::{ApiError, DecodeError, TransportError};
+
+/// Everything that can go wrong in torii-backend.
+///
+/// Match on the variant for the branch you care about; each holds a small error type with
+/// accessors. The enum is `#[non_exhaustive]`: new branches may come in minor releases.
+///
+/// No variant's `Display` or `Debug` contains a secret key or a token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The Torii API answered with a non-2xx status.
+    #[cfg(feature = "api")]
+    Api(ApiError),
+    /// The request did not complete: connection refused, timeout, TLS failure, ...
+    #[cfg(feature = "api")]
+    Transport(TransportError),
+    /// A 2xx response whose body does not match the spec.
+    #[cfg(feature = "api")]
+    Decode(DecodeError),
+    /// An argument was refused before anything was sent.
+    InvalidArgument(InvalidArgument),
+    /// The client configuration is not usable (secret key, URL, ...).
+    Config(ConfigError),
+}
+
+impl Error {
+    /// The HTTP status of an [`Error::Api`], if this is one.
+    #[cfg(feature = "api")]
+    pub fn status(&self) -> Option<http::StatusCode> {
+        match self {
+            Self::Api(error) => Some(error.status()),
+            _ => None,
+        }
+    }
+
+    /// Whether the API answered 404 Not Found.
+    #[cfg(feature = "api")]
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(http::StatusCode::NOT_FOUND)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(feature = "api")]
+            Self::Api(error) => error.fmt(f),
+            #[cfg(feature = "api")]
+            Self::Transport(error) => error.fmt(f),
+            #[cfg(feature = "api")]
+            Self::Decode(error) => error.fmt(f),
+            Self::InvalidArgument(error) => error.fmt(f),
+            Self::Config(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            #[cfg(feature = "api")]
+            Self::Api(error) => Some(error),
+            #[cfg(feature = "api")]
+            Self::Transport(error) => Some(error),
+            #[cfg(feature = "api")]
+            Self::Decode(error) => Some(error),
+            Self::InvalidArgument(error) => Some(error),
+            Self::Config(error) => Some(error),
+        }
+    }
+}
+
+macro_rules! from_branch {
+    ($($(#[$cfg:meta])* $variant:ident($ty:ty)),* $(,)?) => {
+        $($(#[$cfg])*
+        impl From<$ty> for Error {
+            fn from(error: $ty) -> Self {
+                Self::$variant(error)
+            }
+        })*
+    };
+}
+
+from_branch! {
+    #[cfg(feature = "api")] Api(ApiError),
+    #[cfg(feature = "api")] Transport(TransportError),
+    #[cfg(feature = "api")] Decode(DecodeError),
+    InvalidArgument(InvalidArgument),
+    Config(ConfigError),
+}
+
+/// An argument refused before any request was made, naming the argument as the API does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidArgument {
+    name: &'static str,
+    reason: Cow<'static, str>,
+}
+
+impl InvalidArgument {
+    pub(crate) fn new(name: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    /// The argument's name as the API spells it (`userId`, `publicMetadata`).
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// What is wrong with it.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for InvalidArgument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid argument `{}`: {}", self.name, self.reason)
+    }
+}
+
+impl std::error::Error for InvalidArgument {}
+
+/// A configuration the client cannot work with. The message says what to fix and never
+/// contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    message: Cow<'static, str>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}

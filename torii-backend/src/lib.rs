@@ -1,0 +1,89 @@
+//! # torii-backend
+//!
+//! The Rust backend SDK for [Torii](https://torii.so), the hosted auth service.
+//!
+//! - **Backend API client** (feature `api`, on by default): [`Client`], generated at compile time
+//!   from the Torii Backend API spec, so every operation is typed and misuse does not compile.
+//!   PATCH fields are tri-state: `.first_name("Ada")` sets, `.clear_last_name()` sends `null`,
+//!   and a field you do not touch is left out of the body.
+//! - **Session verification** (feature `verify`, on by default): local verification of Torii
+//!   session tokens.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), torii_backend::Error> {
+//! let torii = torii_backend::Client::new("sk_test_…")?;
+//! let user = torii
+//!     .users()
+//!     .update("01931a73-8b00-7000-8000-000000000000")
+//!     .first_name("Ada")
+//!     .clear_last_name()
+//!     .send()
+//!     .await?;
+//! println!("{} is now {:?}", user.id, user.first_name);
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! - `api` (default): the REST client, its models and [`generate_api!`].
+//! - `verify` (default): token verification.
+
+#![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// Generated code names this crate `::torii_backend`, also when it is generated here.
+extern crate self as torii_backend;
+
+mod error;
+
+pub use error::{ConfigError, Error, InvalidArgument};
+
+#[cfg(feature = "api")]
+pub mod rest;
+
+#[cfg(feature = "api")]
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+#[cfg(feature = "api")]
+pub use ::{chrono, serde_json, uuid};
+
+#[cfg(feature = "api")]
+pub use rest::{ApiError, ClientBuilder, SecretKey};
+
+/// Generates a typed client from an OpenAPI document of the Torii Backend API family.
+///
+/// torii-backend uses it on its own `spec/server-v1.json` to make [`Client`]; you can use it on
+/// another revision of the spec, or a spec of your own in the same style. The path is relative to
+/// your crate's `CARGO_MANIFEST_DIR`, and `${NAME}` expands the environment variable `NAME` at
+/// build time. Editing the document rebuilds your crate.
+///
+/// Invoke it in a module of its own; it emits `Client` and the modules `models`, `resources` and
+/// `builders`. Your crate needs no dependency besides torii-backend.
+///
+/// ```no_run
+/// mod my_api {
+///     // Any spec of the family; here the one torii-backend itself is built from.
+///     torii_backend::generate_api!("spec/server-v1.json");
+/// }
+///
+/// # async fn example() -> Result<(), torii_backend::Error> {
+/// let client = my_api::Client::new("sk_test_123")?;
+/// client
+///     .users()
+///     .update("01931a73-8b00-7000-8000-000000000000")
+///     .first_name("Ada")
+///     .clear_last_name()
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// Specs that use constructs the generator does not support fail to compile with an error that
+/// names the JSON pointer and the operationId.
+#[cfg(feature = "api")]
+pub use torii_macros::generate_api;
+
+#[cfg(feature = "api")]
+generate_api!("spec/server-v1.json");

@@ -1,0 +1,313 @@
+//! Errors of REST calls: the API said no ([`ApiError`]), the request did not complete
+//! ([`TransportError`]), or the answer did not match the spec ([`DecodeError`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::Value;
+
+/// A non-2xx answer from the Torii API.
+///
+/// `code` and `support_id` come from the body's top-level `code` and `supportId` fields, or,
+/// failing that, from the problem-detail `properties`. Quote `support_id` when you contact Torii
+/// support. The raw body is kept, even when it is not JSON.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    // Boxed so that `Result<_, Error>` stays small on the success path.
+    inner: Box<ApiErrorInner>,
+}
+
+#[derive(Debug, Clone)]
+struct ApiErrorInner {
+    status: StatusCode,
+    code: Option<String>,
+    support_id: Option<String>,
+    message: String,
+    body: String,
+    retry_after: Option<Duration>,
+    method: Method,
+    operation: &'static str,
+    path_template: &'static str,
+}
+
+impl ApiError {
+    pub(crate) fn from_response(
+        request: &RequestInfo,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        let body = String::from_utf8_lossy(body).into_owned();
+        let json: Option<Value> = serde_json::from_str(&body).ok();
+        let field = |name: &str| -> Option<String> {
+            let json = json.as_ref()?;
+            json.get(name)
+                .or_else(|| json.get("properties").and_then(|p| p.get(name)))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let message = ["detail", "message", "title", "error"]
+            .iter()
+            .find_map(|name| field(name))
+            .unwrap_or_else(|| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("unexpected status")
+                    .to_owned()
+            });
+        let inner = ApiErrorInner {
+            status,
+            code: field("code"),
+            support_id: field("supportId"),
+            message,
+            body,
+            retry_after: retry_after(headers),
+            method: request.method.clone(),
+            operation: request.operation,
+            path_template: request.path_template,
+        };
+        Self {
+            inner: Box::new(inner),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.inner.status
+    }
+
+    /// Torii's machine-readable error code (`user_not_found`, ...), when the body has one.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The support id of this failure, when the body has one.
+    pub fn support_id(&self) -> Option<&str> {
+        self.inner.support_id.as_deref()
+    }
+
+    /// What went wrong, from the body (`detail`, `message` or `title`), or the status's reason.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The response body as received (lossily decoded as UTF-8).
+    pub fn body(&self) -> &str {
+        &self.inner.body
+    }
+
+    /// How long the server asked to wait before retrying (`Retry-After` in seconds).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// The operationId of the failed call (`getUser`).
+    pub fn operation(&self) -> &str {
+        self.inner.operation
+    }
+
+    /// The HTTP method of the failed call.
+    pub fn method(&self) -> &Method {
+        &self.inner.method
+    }
+
+    /// The path template of the failed call (`/api/server/v1/users/{userId}`), without ids.
+    pub fn path_template(&self) -> &str {
+        self.inner.path_template
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Torii API answered {} to {}",
+            self.inner.status.as_u16(),
+            self.inner.operation
+        )?;
+        if let Some(code) = &self.inner.code {
+            write!(f, " ({code})")?;
+        }
+        write!(f, ": {}", self.inner.message)?;
+        if let Some(support_id) = &self.inner.support_id {
+            write!(f, " [support id {support_id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// The request did not complete: the connection failed, timed out, or broke.
+#[derive(Debug)]
+pub struct TransportError {
+    operation: &'static str,
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    pub(crate) fn new(request: &RequestInfo, source: reqwest::Error) -> Self {
+        Self {
+            operation: request.operation,
+            source,
+        }
+    }
+
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.source.is_timeout()
+    }
+
+    /// Whether the connection could not be made.
+    pub fn is_connect(&self) -> bool {
+        self.source.is_connect()
+    }
+
+    /// The operationId of the failed call.
+    pub fn operation(&self) -> &str {
+        self.operation
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.is_timeout() {
+            "timed out"
+        } else if self.is_connect() {
+            "could not connect"
+        } else {
+            "failed"
+        };
+        write!(f, "the request for {} {what}", self.operation)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A 2xx response whose body does not match the spec.
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    operation: &'static str,
+    status: StatusCode,
+    path: String,
+    message: String,
+}
+
+impl DecodeError {
+    pub(crate) fn new(
+        request: &RequestInfo,
+        status: StatusCode,
+        path: String,
+        message: String,
+    ) -> Self {
+        Self {
+            operation: request.operation,
+            status,
+            path,
+            message,
+        }
+    }
+
+    /// Where in the body decoding failed, as a path such as `items[2].createdAt` (`.` for the
+    /// whole body).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The operationId of the call.
+    pub fn operation(&self) -> &str {
+        self.operation
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response to {} does not match the spec at `{}`: {}",
+            self.operation, self.path, self.message
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// What errors say about the request they belong to.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestInfo {
+    pub(crate) method: Method,
+    pub(crate) operation: &'static str,
+    pub(crate) path_template: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> RequestInfo {
+        RequestInfo {
+            method: Method::GET,
+            operation: "getUser",
+            path_template: "/api/server/v1/users/{userId}",
+        }
+    }
+
+    #[test]
+    fn top_level_code_and_support_id_win() {
+        let body = br#"{"detail":"No user","code":"user_not_found","supportId":"sup_1","properties":{"code":"other"}}"#;
+        let error =
+            ApiError::from_response(&info(), StatusCode::NOT_FOUND, &HeaderMap::new(), body);
+        assert_eq!(error.code(), Some("user_not_found"));
+        assert_eq!(error.support_id(), Some("sup_1"));
+        assert_eq!(error.message(), "No user");
+        assert_eq!(
+            error.to_string(),
+            "Torii API answered 404 to getUser (user_not_found): No user [support id sup_1]"
+        );
+    }
+
+    #[test]
+    fn problem_detail_properties_are_the_fallback() {
+        let body = br#"{"title":"Conflict","status":409,"properties":{"code":"email_taken","supportId":"sup_2"}}"#;
+        let error = ApiError::from_response(&info(), StatusCode::CONFLICT, &HeaderMap::new(), body);
+        assert_eq!(error.code(), Some("email_taken"));
+        assert_eq!(error.support_id(), Some("sup_2"));
+        assert_eq!(error.message(), "Conflict");
+    }
+
+    #[test]
+    fn non_json_bodies_are_kept_raw() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("3"),
+        );
+        let error = ApiError::from_response(
+            &info(),
+            StatusCode::BAD_GATEWAY,
+            &headers,
+            b"<html>bad gateway</html>",
+        );
+        assert_eq!(error.body(), "<html>bad gateway</html>");
+        assert_eq!(error.code(), None);
+        assert_eq!(error.message(), "Bad Gateway");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(error.path_template(), "/api/server/v1/users/{userId}");
+        assert_eq!(error.method(), Method::GET);
+    }
+}

@@ -1,0 +1,84 @@
+//! One API call as the generated builders describe it, before it is sent.
+
+use http::Method;
+use serde::Serialize;
+
+use super::args::{PathArg, QueryValue};
+use super::error::RequestInfo;
+use crate::error::InvalidArgument;
+
+/// A call being put together by a generated builder: method, path, query and JSON body.
+///
+/// Argument problems are collected rather than returned, so that builders stay infallible until
+/// `send`; the first one is reported then and nothing is sent.
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) info: RequestInfo,
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) error: Option<InvalidArgument>,
+}
+
+impl Request {
+    /// A call of `operation` (its operationId) to `path_template`.
+    pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
+        Self {
+            info: RequestInfo {
+                method,
+                operation,
+                path_template,
+            },
+            segments: Vec::new(),
+            query: Vec::new(),
+            body: None,
+            error: None,
+        }
+    }
+
+    /// Records an argument error met by a setter.
+    pub fn fail(&mut self, error: Option<InvalidArgument>) {
+        if let Some(error) = error {
+            self.error.get_or_insert(error);
+        }
+    }
+
+    /// Appends a literal path segment (percent-encoded when the URL is built).
+    pub fn segment(&mut self, segment: &str) {
+        self.segments.push(segment.to_owned());
+    }
+
+    /// Appends the path argument `name`, which the spec types as a UUID.
+    pub fn uuid_arg(&mut self, name: &'static str, arg: PathArg) {
+        match arg.into_uuid_segment(name) {
+            Ok(segment) => self.segments.push(segment),
+            Err(error) => self.fail(Some(error)),
+        }
+    }
+
+    /// Appends the free-text path argument `name`.
+    pub fn text_arg(&mut self, name: &'static str, arg: PathArg) {
+        match arg.into_text_segment(name) {
+            Ok(segment) => self.segments.push(segment),
+            Err(error) => self.fail(Some(error)),
+        }
+    }
+
+    /// Adds `name=value` to the query string.
+    pub fn query(&mut self, name: &'static str, value: &impl QueryValue) {
+        self.query.push((name, value.to_query()));
+    }
+
+    /// Sets the JSON body.
+    pub fn json(&mut self, body: &impl Serialize) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(bytes),
+            // Generated models always serialize; a failure means a caller-built value (a map
+            // with non-string keys, say) that the server could not have read either.
+            Err(error) => self.fail(Some(InvalidArgument::new(
+                "body",
+                format!("cannot be written as JSON: {error}"),
+            ))),
+        }
+    }
+}

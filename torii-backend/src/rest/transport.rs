@@ -1,0 +1,327 @@
+//! The HTTP side of every generated client: configuration, authentication, sending, decoding.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderValue, StatusCode, header};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{ApiError, DecodeError, TransportError};
+use super::request::Request;
+use super::secret::SecretKey;
+use crate::error::{ConfigError, Error};
+
+/// The API URL used when none is configured.
+pub const DEFAULT_API_URL: &str = "https://api.torii.so";
+
+/// The total time allowed for one request when none is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The time allowed to open a connection when none is configured.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every generated client shares: the HTTP connection pool, the API URL and the secret
+/// key. Cloning is cheap (one reference count).
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    api_url: Url,
+    secret_key: SecretKey,
+    authorization: HeaderValue,
+}
+
+impl Transport {
+    /// The API URL requests go to.
+    pub fn api_url(&self) -> &Url {
+        &self.inner.api_url
+    }
+
+    /// Sends `request` and decodes a 2xx JSON body into `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the builder refused an argument, [`Error::Transport`]
+    /// when the request did not complete, [`Error::Api`] for a non-2xx status and
+    /// [`Error::Decode`] when the body does not match `T`.
+    pub async fn send_json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let info = request.info.clone();
+        let (status, body) = self.execute(request).await?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            DecodeError::new(&info, status, path, error.into_inner().to_string()).into()
+        })
+    }
+
+    /// Sends `request`, expecting a 2xx status and ignoring any body.
+    ///
+    /// # Errors
+    ///
+    /// As [`Transport::send_json`], without the decode case.
+    pub async fn send_empty(&self, request: Request) -> Result<(), Error> {
+        self.execute(request).await.map(|_| ())
+    }
+
+    async fn execute(&self, request: Request) -> Result<(StatusCode, bytes::Bytes), Error> {
+        if let Some(error) = request.error {
+            return Err(error.into());
+        }
+        let url = self.url(&request.segments, &request.query);
+        let mut builder = self
+            .inner
+            .http
+            .request(request.info.method.clone(), url)
+            .header(header::AUTHORIZATION, self.inner.authorization.clone())
+            .header(header::ACCEPT, "application/json");
+        if let Some(body) = request.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|error| TransportError::new(&request.info, error))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| TransportError::new(&request.info, error))?;
+        if status.is_success() {
+            Ok((status, body))
+        } else {
+            Err(ApiError::from_response(&request.info, status, &headers, &body).into())
+        }
+    }
+
+    fn url(&self, segments: &[String], query: &[(&'static str, String)]) -> Url {
+        let mut url = self.inner.api_url.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            // The API URL is http(s) (checked when it was configured), so it has a path.
+            path.pop_if_empty().extend(segments);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("api_url", &self.inner.api_url.as_str())
+            .field("secret_key", &self.inner.secret_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a client `C` (the generated `Client`) with settings other than the defaults.
+///
+/// # Defaults
+///
+/// - API URL: [`DEFAULT_API_URL`]. It must be `https`, except on loopback (`127.0.0.1`, `::1`,
+///   `localhost`), where `http` is allowed for local development and tests.
+/// - Timeout: [`DEFAULT_TIMEOUT`] per request; connect timeout: [`DEFAULT_CONNECT_TIMEOUT`].
+/// - User agent: `torii-rs/<version>`, plus an optional suffix of yours.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = torii_backend::Client::builder()
+///     .secret_key("sk_test_123")
+///     .api_url("http://127.0.0.1:8080")
+///     .timeout(Duration::from_secs(5))
+///     .build()
+///     .unwrap();
+/// # let _ = client;
+/// ```
+pub struct ClientBuilder<C> {
+    api_url: String,
+    secret_key: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent_suffix: Option<String>,
+    http: Option<reqwest::Client>,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C: From<Transport>> ClientBuilder<C> {
+    /// A builder with every default and no secret key yet.
+    pub fn new() -> Self {
+        Self {
+            api_url: DEFAULT_API_URL.to_owned(),
+            secret_key: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent_suffix: None,
+            http: None,
+            client: PhantomData,
+        }
+    }
+
+    /// The environment's secret key (`sk_live_…` or `sk_test_…`). Required.
+    pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.secret_key = Some(secret_key.into());
+        self
+    }
+
+    /// The API URL, `https://api.torii.so` by default.
+    pub fn api_url(mut self, api_url: impl Into<String>) -> Self {
+        self.api_url = api_url.into();
+        self
+    }
+
+    /// The total time allowed for one request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time allowed to open a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Text appended to the `torii-rs/<version>` user agent, e.g. `my-service/1.2`.
+    pub fn user_agent(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sends requests with your own `reqwest::Client` (its pool, proxy and TLS settings). The
+    /// timeouts and user agent of this builder are then not applied: configure them on your
+    /// client.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the secret key is missing or malformed, the API URL is not a
+    /// usable `https` URL, or the HTTP client cannot be created.
+    pub fn build(self) -> Result<C, Error> {
+        let secret_key = SecretKey::parse(
+            self.secret_key
+                .ok_or_else(|| ConfigError::new("no secret key was given"))?,
+        )?;
+        let api_url = parse_api_url(&self.api_url)?;
+        let authorization = HeaderValue::try_from(format!("Bearer {}", secret_key.expose()))
+            .map_err(|_| ConfigError::new("the secret key cannot be sent in a header"))?;
+        let mut authorization = authorization;
+        authorization.set_sensitive(true);
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let mut user_agent = format!("torii-rs/{}", env!("CARGO_PKG_VERSION"));
+                if let Some(suffix) = &self.user_agent_suffix {
+                    user_agent.push(' ');
+                    user_agent.push_str(suffix);
+                }
+                reqwest::Client::builder()
+                    .user_agent(user_agent)
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|_| ConfigError::new("the HTTP client could not be created"))?
+            }
+        };
+        Ok(C::from(Transport {
+            inner: Arc::new(Inner {
+                http,
+                api_url,
+                secret_key,
+                authorization,
+            }),
+        }))
+    }
+}
+
+impl<C: From<Transport>> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_url", &self.api_url)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "…"))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("custom_http_client", &self.http.is_some())
+            .finish()
+    }
+}
+
+fn parse_api_url(text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text).map_err(|_| ConfigError::new("the API URL is not a valid URL"))?;
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(ConfigError::new(
+            "the API URL must not have a query, fragment or credentials",
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(ConfigError::new(
+            "the API URL must use https (http is allowed only for loopback hosts)",
+        )),
+        _ => Err(ConfigError::new("the API URL must be an https URL")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls_must_be_https_or_loopback() {
+        for good in [
+            "https://api.torii.so",
+            "http://127.0.0.1:9000",
+            "http://[::1]:1",
+            "http://localhost/x",
+        ] {
+            assert!(parse_api_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://api.torii.so",
+            "ftp://x",
+            "not a url",
+            "https://u:p@api.torii.so",
+            "https://x/?a=1",
+        ] {
+            assert!(parse_api_url(bad).is_err(), "{bad}");
+        }
+    }
+}

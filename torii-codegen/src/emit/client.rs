@@ -1,0 +1,382 @@
+//! The client surface: `Client`, one resource type per tag, one request builder per operation.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::types::{input, rust_type};
+use super::{Runtime, doc};
+use crate::ir::{Field, Operation, Param, Resource, Segment, TypeRef};
+
+pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    let accessors = resources.iter().map(|resource| {
+        let accessor = &resource.accessor;
+        let type_name = &resource.type_name;
+        let docs = doc(
+            resource.doc.as_deref(),
+            &format!("The `{accessor}` operations."),
+        );
+        quote! {
+            #docs
+            pub fn #accessor(&self) -> resources::#type_name {
+                resources::#type_name { transport: ::core::clone::Clone::clone(&self.transport) }
+            }
+        }
+    });
+    let resource_items = resources.iter().map(|r| emit_resource(r, rt));
+    let builder_items = resources
+        .iter()
+        .flat_map(|r| r.operations.iter())
+        .map(|op| emit_builder(op, rt));
+    quote! {
+        /// A client for the API: one accessor per resource, each returning request builders.
+        ///
+        /// Cloning is cheap and clones share one connection pool, so make one client and clone
+        /// it where it is needed.
+        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
+        pub struct Client {
+            transport: #path::Transport,
+        }
+
+        impl Client {
+            /// A client for the default API URL, authenticated with `secret_key`
+            /// (`sk_live_…` or `sk_test_…`).
+            ///
+            /// Fails when the key does not look like a Torii secret key.
+            pub fn new(secret_key: impl ::core::convert::Into<::std::string::String>) -> ::core::result::Result<Self, #path::Error> {
+                Self::builder().secret_key(secret_key).build()
+            }
+
+            /// A builder for a client with other settings: API URL, timeouts, HTTP client.
+            pub fn builder() -> #path::ClientBuilder<Self> {
+                #path::ClientBuilder::new()
+            }
+
+            #(#accessors)*
+        }
+
+        impl ::core::convert::From<#path::Transport> for Client {
+            fn from(transport: #path::Transport) -> Self {
+                Self { transport }
+            }
+        }
+
+        /// Resource handles returned by the `Client` accessors.
+        pub mod resources {
+            #(#resource_items)*
+        }
+
+        /// One request builder per operation. Set what you need, then `.send().await` (or just
+        /// `.await`).
+        pub mod builders {
+            #(#builder_items)*
+        }
+    }
+}
+
+fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    let type_name = &resource.type_name;
+    let docs = doc(
+        resource.doc.as_deref(),
+        &format!("The `{}` operations.", resource.accessor),
+    );
+    let methods = resource.operations.iter().map(|op| {
+        let method = &op.method_name;
+        let builder = &op.builder_name;
+        let docs = operation_doc(op);
+        let path_args = op.path_params.iter().map(|p| {
+            let name = &p.name;
+            let ty = path_arg_type(p, rt);
+            quote!(#name: #ty)
+        });
+        let path_inits = op.path_params.iter().map(|p| {
+            let name = &p.name;
+            let field = format_ident!("path_{}", name.to_string().trim_start_matches("r#"));
+            match p.ty {
+                TypeRef::String | TypeRef::Uuid => quote!(#field: #path::IntoPathArg::into_path_arg(#name)),
+                _ => quote!(#field: #name),
+            }
+        });
+        let body_fields: Vec<&Field> = op.body.iter().flat_map(|b| b.fields.iter()).filter(|f| f.is_argument()).collect();
+        let body_args = body_fields.iter().map(|f| {
+            let name = &f.name;
+            let param = input(&f.ty, rt, &quote!(super::models::), &quote!(#name)).param;
+            quote!(#name: #param)
+        });
+        let body_init = op.body.as_ref().map(|body| {
+            let type_name = &body.type_name;
+            let inits = body.fields.iter().map(|f| {
+                let name = &f.name;
+                if f.is_argument() {
+                    let convert = input(&f.ty, rt, &quote!(super::models::), &quote!(#name)).convert;
+                    if f.nullable {
+                        quote!(#name: ::core::option::Option::Some(#convert))
+                    } else {
+                        quote!(#name: #convert)
+                    }
+                } else if f.required {
+                    quote!(#name: ::core::default::Default::default())
+                } else {
+                    quote!(#name: ::core::option::Option::None)
+                }
+            });
+            quote! {
+                body_: super::models::#type_name { #(#inits,)* },
+            }
+        });
+        let query_args = op.query_params.iter().filter(|p| p.required).map(|p| {
+            let name = &p.name;
+            let param = input(&p.ty, rt, &quote!(super::models::), &quote!(#name)).param;
+            quote!(#name: #param)
+        });
+        let query_inits = op.query_params.iter().map(|p| {
+            let field = query_field(p);
+            if p.required {
+                let name = &p.name;
+                let convert = input(&p.ty, rt, &quote!(super::models::), &quote!(#name)).convert;
+                quote!(#field: ::core::option::Option::Some(#convert),)
+            } else {
+                quote!(#field: ::core::option::Option::None,)
+            }
+        });
+        quote! {
+            #docs
+            pub fn #method(&self, #(#path_args,)* #(#query_args,)* #(#body_args,)*) -> super::builders::#builder {
+                super::builders::#builder {
+                    transport_: ::core::clone::Clone::clone(&self.transport),
+                    error_: ::core::option::Option::None,
+                    #(#path_inits,)*
+                    #(#query_inits)*
+                    #body_init
+                }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
+        pub struct #type_name {
+            pub(super) transport: #path::Transport,
+        }
+
+        impl #type_name {
+            #(#methods)*
+        }
+    }
+}
+
+fn path_arg_type(param: &Param, rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    match param.ty {
+        TypeRef::String | TypeRef::Uuid => quote!(impl #path::IntoPathArg),
+        ref other => rust_type(other, path, &quote!(super::models::)),
+    }
+}
+
+fn operation_doc(op: &Operation) -> TokenStream {
+    let mut text = String::new();
+    if let Some(summary) = &op.summary {
+        text.push_str(summary.trim());
+        text.push_str(".\n\n");
+    }
+    if let Some(description) = &op.description {
+        text.push_str(description.trim());
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "`{} {}` (operationId `{}`).",
+        op.http_method.as_str(),
+        op.path_template,
+        op.operation_id
+    ));
+    doc(Some(&text), "")
+}
+
+fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    let models = quote!(super::models::);
+    let builder = &op.builder_name;
+    let docs = operation_doc(op);
+    let response = match &op.response {
+        Some(ty) => rust_type(ty, path, &models),
+        None => quote!(()),
+    };
+
+    let path_fields = op.path_params.iter().map(|p| {
+        let field = format_ident!("path_{}", p.name.to_string().trim_start_matches("r#"));
+        let ty = match p.ty {
+            TypeRef::String | TypeRef::Uuid => quote!(#path::PathArg),
+            ref other => rust_type(other, path, &models),
+        };
+        quote!(pub(super) #field: #ty,)
+    });
+    let query_fields = op.query_params.iter().map(|p| {
+        let field = query_field(p);
+        let ty = rust_type(&p.ty, path, &models);
+        quote!(pub(super) #field: ::core::option::Option<#ty>,)
+    });
+    let body_field = op.body.as_ref().map(|body| {
+        let type_name = &body.type_name;
+        quote!(pub(super) body_: super::models::#type_name,)
+    });
+
+    let query_setters = op.query_params.iter().map(|p| {
+        let name = &p.name;
+        let field = query_field(p);
+        let value = input(&p.ty, rt, &models, &quote!(value));
+        let (param, convert) = (value.param, value.convert);
+        let docs = doc(
+            p.doc.as_deref(),
+            &format!("Sets the `{}` query parameter.", p.wire),
+        );
+        quote! {
+            #docs
+            pub fn #name(mut self, value: #param) -> Self {
+                self.#field = ::core::option::Option::Some(#convert);
+                self
+            }
+        }
+    });
+    let body_setters = op
+        .body
+        .iter()
+        .flat_map(|b| b.fields.iter())
+        .filter(|f| !f.is_argument())
+        .map(|f| body_setter(f, rt));
+
+    let segments = op.segments.iter().map(|segment| match segment {
+        Segment::Literal(text) => quote!(request.segment(#text);),
+        Segment::Param(index) => match op.path_params.get(*index) {
+            Some(p) => {
+                let field = format_ident!("path_{}", p.name.to_string().trim_start_matches("r#"));
+                let wire = &p.wire;
+                match p.ty {
+                    TypeRef::Uuid => quote!(request.uuid_arg(#wire, self.#field);),
+                    TypeRef::String => quote!(request.text_arg(#wire, self.#field);),
+                    _ => {
+                        quote!(request.segment(&::std::string::ToString::to_string(&self.#field));)
+                    }
+                }
+            }
+            None => TokenStream::new(),
+        },
+    });
+    let queries = op.query_params.iter().map(|p| {
+        let field = query_field(p);
+        let wire = &p.wire;
+        match p.ty {
+            TypeRef::Array(_) => quote! {
+                for value in self.#field.iter().flatten() {
+                    request.query(#wire, value);
+                }
+            },
+            _ => quote! {
+                if let ::core::option::Option::Some(value) = &self.#field {
+                    request.query(#wire, value);
+                }
+            },
+        }
+    });
+    let body = op.body.as_ref().map(|_| quote!(request.json(&self.body_);));
+    let method = format_ident!("{}", op.http_method.as_str());
+    let operation_id = &op.operation_id;
+    let template = &op.path_template;
+    let send = if op.response.is_some() {
+        quote!(self.transport_.send_json(request).await)
+    } else {
+        quote!(self.transport_.send_empty(request).await)
+    };
+
+    quote! {
+        #docs
+        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
+        #[must_use = "a request builder does nothing until it is sent with `.send().await` or `.await`"]
+        pub struct #builder {
+            pub(super) transport_: #path::Transport,
+            pub(super) error_: ::core::option::Option<#path::InvalidArgument>,
+            #(#path_fields)*
+            #(#query_fields)*
+            #body_field
+        }
+
+        impl #builder {
+            #(#query_setters)*
+            #(#body_setters)*
+
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> ::core::result::Result<#response, #path::Error> {
+                let mut request = #path::Request::new(#path::Method::#method, #operation_id, #template);
+                request.fail(self.error_);
+                #(#segments)*
+                #(#queries)*
+                #body
+                #send
+            }
+        }
+
+        impl ::core::future::IntoFuture for #builder {
+            type Output = ::core::result::Result<#response, #path::Error>;
+            type IntoFuture = #path::BoxFuture<Self::Output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    }
+}
+
+fn query_field(param: &Param) -> Ident {
+    format_ident!("query_{}", param.name.to_string().trim_start_matches("r#"))
+}
+
+fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    let name = &field.name;
+    let wire = &field.wire;
+    let docs = doc(field.doc.as_deref(), &format!("Sets `{wire}`."));
+    let value = input(&field.ty, rt, &quote!(super::models::), &quote!(value));
+    let param = value.param;
+    let wrapped = match (field.tri_state, field.required) {
+        (true, _) => quote!(::core::option::Option::Some(::core::option::Option::Some(
+            value
+        ))),
+        (false, true) => quote!(value),
+        (false, false) => quote!(::core::option::Option::Some(value)),
+    };
+    let assign = if field.ty == TypeRef::JsonObject {
+        // A refused value is reported by `send` and leaves the field as it was.
+        quote! {
+            if let ::core::option::Option::Some(value) =
+                #path::defer(&mut self.error_, #path::IntoJsonObject::into_json_object(value, #wire))
+            {
+                self.body_.#name = #wrapped;
+            }
+        }
+    } else {
+        let convert = value.convert;
+        quote! {
+            let value = #convert;
+            self.body_.#name = #wrapped;
+        }
+    };
+    let clear = field.tri_state.then(|| {
+        let clear_name = format_ident!("clear_{}", name.to_string().trim_start_matches("r#"));
+        let text = format!(" Sends `\"{wire}\": null`, which clears it.");
+        quote! {
+            #[doc = #text]
+            pub fn #clear_name(mut self) -> Self {
+                self.body_.#name = ::core::option::Option::Some(::core::option::Option::None);
+                self
+            }
+        }
+    });
+    quote! {
+        #docs
+        pub fn #name(mut self, value: #param) -> Self {
+            #assign
+            self
+        }
+        #clear
+    }
+}

@@ -1,0 +1,83 @@
+//! Procedural macros for torii-rs. Use them through `torii-backend`, which re-exports
+//! [`generate_api!`] and provides the runtime the generated code needs.
+
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::{LitStr, parse_macro_input};
+
+/// Generates a typed client from an OpenAPI document of the Torii Backend API family.
+///
+/// The argument is the path of the JSON document, relative to the invoking crate's
+/// `CARGO_MANIFEST_DIR`. `${NAME}` in the path is replaced by the environment variable `NAME` at
+/// build time (for example `${OUT_DIR}`). Editing the document rebuilds the crate.
+///
+/// Invoke it inside a module of its own: it emits `Client`, and the modules `models`,
+/// `resources` and `builders`.
+///
+/// See `torii_backend::generate_api!` for an example.
+#[proc_macro]
+pub fn generate_api(input: TokenStream) -> TokenStream {
+    let literal = parse_macro_input!(input as LitStr);
+    match expand(&literal) {
+        Ok(tokens) => tokens.into(),
+        Err(messages) => {
+            let errors = messages
+                .iter()
+                .map(|message| syn::Error::new(literal.span(), message).to_compile_error());
+            quote!(#(#errors)*).into()
+        }
+    }
+}
+
+fn expand(literal: &LitStr) -> Result<proc_macro2::TokenStream, Vec<String>> {
+    let path = resolve(&literal.value()).map_err(|message| vec![message])?;
+    let shown = path.display().to_string();
+    let spec = std::fs::read_to_string(&path).map_err(|error| {
+        vec![format!(
+            "generate_api!: cannot read the spec `{shown}`: {error}"
+        )]
+    })?;
+    let tokens =
+        torii_codegen::generate(&spec, &torii_codegen::Config::default()).map_err(|errors| {
+            errors
+                .iter()
+                .map(|error| format!("generate_api!: {error} in `{shown}`"))
+                .collect::<Vec<_>>()
+        })?;
+    // `include_bytes!` makes cargo rebuild the invoking crate when the spec changes.
+    Ok(quote! {
+        const _: &[u8] = ::core::include_bytes!(#shown);
+        #tokens
+    })
+}
+
+/// The spec's absolute path: `${NAME}` expanded, then taken relative to `CARGO_MANIFEST_DIR`.
+fn resolve(raw: &str) -> Result<PathBuf, String> {
+    let mut expanded = String::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        expanded.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("generate_api!: unclosed `${{` in `{raw}`"))?;
+        let name = &after[..end];
+        let value = std::env::var(name).map_err(|_| {
+            format!("generate_api!: the environment variable `{name}` named in `{raw}` is not set")
+        })?;
+        expanded.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    expanded.push_str(rest);
+    let path = Path::new(&expanded);
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .map_err(|_| "generate_api!: CARGO_MANIFEST_DIR is not set; build with cargo".to_owned())?;
+    Ok(Path::new(&manifest_dir).join(path))
+}
