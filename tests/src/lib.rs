@@ -1,1 +1,8 @@
-//! placeholder
+//! Helpers shared by the cross-crate tests: a loopback server that records what it receives and
+//! answers with canned responses, and access to the shared reference files.
+
+#![deny(missing_docs)]
+
+pub mod capture;
+pub mod reference;
+pub mod samples;

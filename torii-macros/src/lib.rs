@@ -34,23 +34,26 @@ pub fn generate_api(input: TokenStream) -> TokenStream {
 }
 
 fn expand(literal: &LitStr) -> Result<proc_macro2::TokenStream, Vec<String>> {
-    let path = resolve(&literal.value()).map_err(|message| vec![message])?;
-    let shown = path.display().to_string();
+    // Messages quote the path as written, so they read the same on every machine.
+    let written = literal.value();
+    let path = resolve(&written).map_err(|message| vec![message])?;
     let spec = std::fs::read_to_string(&path).map_err(|error| {
         vec![format!(
-            "generate_api!: cannot read the spec `{shown}`: {error}"
+            "generate_api!: cannot read the spec `{written}` (paths are relative to the crate's \
+             CARGO_MANIFEST_DIR): {error}"
         )]
     })?;
-    let tokens =
-        torii_codegen::generate(&spec, &torii_codegen::Config::default()).map_err(|errors| {
-            errors
-                .iter()
-                .map(|error| format!("generate_api!: {error} in `{shown}`"))
-                .collect::<Vec<_>>()
-        })?;
+    let config = torii_codegen::Config::default();
+    let tokens = torii_codegen::generate(&spec, &config).map_err(|errors| {
+        errors
+            .iter()
+            .map(|error| format!("generate_api!: {error} in `{written}`"))
+            .collect::<Vec<_>>()
+    })?;
     // `include_bytes!` makes cargo rebuild the invoking crate when the spec changes.
+    let absolute = path.display().to_string();
     Ok(quote! {
-        const _: &[u8] = ::core::include_bytes!(#shown);
+        const _: &[u8] = ::core::include_bytes!(#absolute);
         #tokens
     })
 }

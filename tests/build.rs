@@ -1,0 +1,38 @@
+//! Finds the shared reference files (`../shared/reference/`, or `TORII_REFERENCE_DIR`) and
+//! hands their absolute path to the tests as `TORII_REFERENCE_DIR`.
+//!
+//! Without them the reference tests are compiled out (cfg `torii_no_reference`), except under
+//! `CI=true`, where a missing reference fails the build instead of skipping silently.
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(torii_no_reference)");
+    println!("cargo::rerun-if-env-changed=TORII_REFERENCE_DIR");
+    println!("cargo::rerun-if-env-changed=CI");
+
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let dir = match std::env::var_os("TORII_REFERENCE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => manifest_dir.join("../../shared/reference"),
+    };
+    let found =
+        dir.join("server-v1.json").is_file() && dir.join("patch-wire-fixtures.json").is_file();
+    if found {
+        let dir = dir.canonicalize().expect("the reference directory exists");
+        println!("cargo::rerun-if-changed={}", dir.display());
+        println!("cargo::rustc-env=TORII_REFERENCE_DIR={}", dir.display());
+    } else if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!(
+            "the reference files are missing from {} (set TORII_REFERENCE_DIR); under CI=true this is a failure",
+            dir.display()
+        );
+    } else {
+        println!(
+            "cargo::warning=reference files not found in {}; the reference tests are skipped (set TORII_REFERENCE_DIR)",
+            dir.display()
+        );
+        println!("cargo::rustc-cfg=torii_no_reference");
+    }
+}
