@@ -10,7 +10,14 @@ use torii_tests::reference;
 
 /// Keys whose object children are names chosen by the API (paths, properties, ...), never
 /// keywords to drop.
-const NAME_MAPS: &[&str] = &["paths", "properties", "schemas", "responses", "content", "securitySchemes"];
+const NAME_MAPS: &[&str] = &[
+    "paths",
+    "properties",
+    "schemas",
+    "responses",
+    "content",
+    "securitySchemes",
+];
 
 /// Prose and examples: not wire facts.
 const PROSE: &[&str] = &["description", "summary", "example", "examples"];
@@ -39,12 +46,16 @@ fn strip(value: &Value, parent: Option<&str>, in_names: bool) -> Value {
             let names = !in_names && parent.is_some_and(|p| NAME_MAPS.contains(&p));
             let kept: Map<String, Value> = object
                 .iter()
-                .filter(|(key, _)| names || !(PROSE.contains(&key.as_str()) || key.starts_with("x-")))
+                .filter(|(key, _)| {
+                    names || !(PROSE.contains(&key.as_str()) || key.starts_with("x-"))
+                })
                 .map(|(key, child)| (key.clone(), strip(child, Some(key), names)))
                 .collect();
             Value::Object(kept)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|item| strip(item, None, false)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|item| strip(item, None, false)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -87,7 +98,11 @@ fn our_spec_has_the_reference_wire_facts() {
     let ours = wire_facts(&torii_tests::reference::repo_json("spec/server-v1.json"));
     let theirs = wire_facts(&reference::json("server-v1.json"));
     let found = differences(&ours, &theirs);
-    assert!(found.is_empty(), "spec/server-v1.json differs from the reference:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "spec/server-v1.json differs from the reference:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -125,16 +140,36 @@ fn renaming_one_property_is_named() {
 fn every_kind_of_wire_fact_is_compared() {
     let theirs = wire_facts(&reference::json("server-v1.json"));
     let mutations: &[(&str, Value)] = &[
-        ("/paths/~1api~1server~1v1~1users/post/operationId", Value::from("makeUser")),
-        ("/components/schemas/UpdateUserRequest/properties/firstName/type/1", Value::from("integer")),
-        ("/components/schemas/ServerUserResponse/properties/id/format", Value::from("uri")),
-        ("/components/schemas/ServerUserResponse/properties/status/enum/0", Value::from("enabled")),
-        ("/components/schemas/ServerUserResponse/required/0", Value::from("name")),
-        ("/paths/~1api~1server~1v1~1users~1search/post/parameters/0/in", Value::from("header")),
+        (
+            "/paths/~1api~1server~1v1~1users/post/operationId",
+            Value::from("makeUser"),
+        ),
+        (
+            "/components/schemas/UpdateUserRequest/properties/firstName/type/1",
+            Value::from("integer"),
+        ),
+        (
+            "/components/schemas/ServerUserResponse/properties/id/format",
+            Value::from("uri"),
+        ),
+        (
+            "/components/schemas/ServerUserResponse/properties/status/enum/0",
+            Value::from("enabled"),
+        ),
+        (
+            "/components/schemas/ServerUserResponse/required/0",
+            Value::from("name"),
+        ),
+        (
+            "/paths/~1api~1server~1v1~1users~1search/post/parameters/0/in",
+            Value::from("header"),
+        ),
     ];
     for (pointer, replacement) in mutations {
         let mut ours = theirs.clone();
-        *ours.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer} exists")) = replacement.clone();
+        *ours
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer} exists")) = replacement.clone();
         let found = differences(&ours, &theirs);
         assert_eq!(found.len(), 1, "{pointer}: {found:?}");
         assert!(found[0].starts_with(pointer), "{pointer}: {found:?}");
