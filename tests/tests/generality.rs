@@ -1,0 +1,293 @@
+//! `generate_api!` on specs other than torii-backend's own, from a crate that depends on
+//! torii-backend alone (this crate has no serde, uuid, chrono or reqwest dependency of its own):
+//! a small spec with every supported construct, and the reference's older revision.
+
+use http::Method;
+use torii_backend::chrono::{DateTime, NaiveDate, Utc};
+use torii_backend::serde_json::json;
+use torii_backend::uuid::Uuid;
+use torii_tests::capture::{Canned, CaptureServer, TEST_KEY};
+
+mod kitchen {
+    torii_backend::generate_api!("specs/kitchen-sink.json");
+}
+
+use kitchen::models::{WidgetColor, WidgetKind};
+
+const WIDGET_ID: &str = "01931a73-8b00-7000-8000-00000000000a";
+
+fn kitchen_client(server: &CaptureServer) -> kitchen::Client {
+    kitchen::Client::builder()
+        .secret_key(TEST_KEY)
+        .api_url(server.url())
+        .build()
+        .expect("client")
+}
+
+fn widget() -> torii_backend::serde_json::Value {
+    json!({
+        "id": WIDGET_ID,
+        "kind": "square",
+        "name": null,
+        "count": 3,
+        "total": 9_000_000_000_i64,
+        "weight": 1.5,
+        "enabled": true,
+        "createdAt": "2026-05-16T09:30:00Z",
+        "birthday": "1815-12-10",
+        "homepage": "https://example.com",
+        "attributes": {"a": [1, 2]},
+        "labels": {"x": "y"},
+        "parts": [{"position": 1, "label": "lid"}],
+        "color": null,
+        "anything": [true, null],
+        "type": "gizmo"
+    })
+}
+
+#[tokio::test]
+async fn responses_decode_into_every_supported_type() {
+    let server = CaptureServer::start().await;
+    server.respond(Canned::json(200, &widget()));
+    let widget = kitchen_client(&server)
+        .widgets()
+        .get(WIDGET_ID)
+        .await
+        .expect("get");
+    assert_eq!(server.last().path, format!("/v1/widgets/{WIDGET_ID}"));
+    assert_eq!(widget.id, Uuid::parse_str(WIDGET_ID).expect("uuid"));
+    assert_eq!(widget.kind, WidgetKind::Square);
+    assert_eq!(widget.name, None);
+    assert_eq!(widget.count, Some(3_i32));
+    assert_eq!(widget.total, Some(9_000_000_000_i64));
+    assert_eq!(widget.weight, Some(1.5_f64));
+    assert_eq!(widget.enabled, Some(true));
+    assert_eq!(
+        widget.created_at,
+        "2026-05-16T09:30:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("date")
+    );
+    assert_eq!(widget.birthday, NaiveDate::from_ymd_opt(1815, 12, 10));
+    assert_eq!(widget.homepage.as_deref(), Some("https://example.com"));
+    assert_eq!(widget.attributes.get("a"), Some(&json!([1, 2])));
+    assert_eq!(
+        widget
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("x"))
+            .map(String::as_str),
+        Some("y")
+    );
+    assert_eq!(
+        widget.parts.as_ref().map(|p| p[0].label.as_deref()),
+        Some(Some("lid"))
+    );
+    assert_eq!(widget.color, None);
+    assert_eq!(widget.anything, Some(json!([true, null])));
+    assert_eq!(widget.r#type.as_deref(), Some("gizmo"));
+}
+
+#[tokio::test]
+async fn tri_state_body_fields_of_every_type() {
+    let server = CaptureServer::start().await;
+    server.respond(Canned::json(200, &widget()));
+    kitchen_client(&server)
+        .widgets()
+        .update(WIDGET_ID)
+        .name("w")
+        .clear_count()
+        .kind(WidgetKind::Round)
+        .clear_color()
+        .birthday(NaiveDate::from_ymd_opt(2000, 1, 2).expect("date"))
+        .attributes(json!({"k": null}))
+        .tags(["a", "b"])
+        .await
+        .expect("update");
+    let request = server.last();
+    assert_eq!(request.method, Method::PATCH);
+    assert_eq!(
+        request.json(),
+        json!({
+            "name": "w",
+            "count": null,
+            "kind": "round",
+            "color": null,
+            "birthday": "2000-01-02",
+            "attributes": {"k": null},
+            "tags": ["a", "b"],
+        })
+    );
+
+    server.respond(Canned::json(200, &widget()));
+    kitchen_client(&server)
+        .widgets()
+        .update(WIDGET_ID)
+        .color(WidgetColor::Green)
+        .count(2)
+        .clear_name()
+        .clear_birthday()
+        .await
+        .expect("update");
+    assert_eq!(
+        server.last().json(),
+        json!({"color": "green", "count": 2, "name": null, "birthday": null})
+    );
+}
+
+#[tokio::test]
+async fn query_parameters_of_every_type() {
+    let server = CaptureServer::start().await;
+    server.respond(Canned::json(200, &json!([widget()])));
+    let owner = Uuid::parse_str(WIDGET_ID).expect("uuid");
+    let widgets = kitchen_client(&server)
+        .widgets()
+        .list(10)
+        .kind([WidgetKind::Round, WidgetKind::Square])
+        .since(
+            "2026-01-01T00:00:00Z"
+                .parse::<DateTime<Utc>>()
+                .expect("date"),
+        )
+        .day(NaiveDate::from_ymd_opt(2026, 2, 3).expect("date"))
+        .big(1 << 40)
+        .ratio(0.5)
+        .active(false)
+        .owner(owner)
+        .tags(["x y", "z&w"])
+        .await
+        .expect("list");
+    assert_eq!(widgets.len(), 1);
+    let request = server.last();
+    assert!(request.body.is_empty());
+    let pairs: Vec<(&str, &str)> = vec![
+        ("limit", "10"),
+        ("kind", "round"),
+        ("kind", "square"),
+        ("since", "2026-01-01T00:00:00Z"),
+        ("day", "2026-02-03"),
+        ("big", "1099511627776"),
+        ("ratio", "0.5"),
+        ("active", "false"),
+        ("owner", WIDGET_ID),
+        ("tags", "x y"),
+        ("tags", "z&w"),
+    ];
+    let received = request.query_pairs();
+    let received: Vec<(&str, &str)> = received
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(received, pairs);
+}
+
+#[tokio::test]
+async fn required_body_fields_are_arguments_and_paths_are_encoded() {
+    let server = CaptureServer::start().await;
+    let client = kitchen_client(&server);
+    server.respond(Canned::json(201, &widget()));
+    client
+        .widgets()
+        .create(WidgetKind::Round, "new")
+        .await
+        .expect("create");
+    assert_eq!(
+        server.last().json(),
+        json!({"kind": "round", "name": "new"})
+    );
+
+    // The `Server` prefix of the tag is dropped; free-text path arguments are percent-encoded.
+    server.respond(Canned::json(200, &json!({"a": "b"})));
+    let labels = client
+        .gadgets()
+        .put_gadget_part("a b/c?", 3, 7)
+        .label("x")
+        .await
+        .expect("put");
+    let request = server.last();
+    assert_eq!(request.method, Method::PUT);
+    assert_eq!(request.path, "/v1/gadgets/a%20b%2Fc%3F/parts/3");
+    assert_eq!(request.json(), json!({"position": 7, "label": "x"}));
+    assert_eq!(labels.get("a").map(String::as_str), Some("b"));
+
+    server.respond(Canned::empty(204));
+    client.widgets().delete(WIDGET_ID).await.expect("delete");
+    assert_eq!(server.last().method, Method::DELETE);
+}
+
+#[tokio::test]
+async fn json_and_problem_json_errors_are_api_errors() {
+    let server = CaptureServer::start().await;
+    let client = kitchen_client(&server);
+    server.respond(Canned::problem(
+        404,
+        &json!({"detail": "no widget", "properties": {"code": "widget_not_found"}}),
+    ));
+    let error = client.widgets().get(WIDGET_ID).await.expect_err("404");
+    let torii_backend::Error::Api(api) = error else {
+        panic!("ApiError")
+    };
+    assert_eq!(api.code(), Some("widget_not_found"));
+    assert_eq!(api.message(), "no widget");
+}
+
+#[cfg(not(torii_no_reference))]
+mod older_revision {
+    use super::*;
+
+    mod old {
+        torii_backend::generate_api!("${TORII_REFERENCE_DIR}/server-v1-2026-05-27.json");
+    }
+
+    #[tokio::test]
+    async fn the_design_call_shape_compiles_and_sends_the_right_body() {
+        let server = CaptureServer::start().await;
+        let client = old::Client::builder()
+            .secret_key(TEST_KEY)
+            .api_url(server.url())
+            .build()
+            .expect("client");
+        let user = json!({
+            "id": WIDGET_ID,
+            "environmentId": WIDGET_ID,
+            "phone": "+15555550100",
+            "dateOfBirth": "1815-12-10",
+            "status": "active",
+            "createdAt": "2026-05-16T09:30:00Z",
+            "updatedAt": "2026-05-16T09:30:00Z"
+        });
+        server.respond(Canned::json(200, &user));
+        let updated = client
+            .users()
+            .update(WIDGET_ID)
+            .name("x")
+            .clear_phone()
+            .await
+            .expect("update");
+        assert_eq!(server.last().json(), json!({"name": "x", "phone": null}));
+        assert_eq!(updated.date_of_birth, NaiveDate::from_ymd_opt(1815, 12, 10));
+
+        // Names derived from tags and operationIds, with no x-rust-* extensions in that spec.
+        server.respond(Canned::json(
+            200,
+            &json!({"items": [user], "hasMore": false}),
+        ));
+        let page = client.users().search().name("Ada").await.expect("search");
+        assert_eq!(page.items.len(), 1);
+        server.respond(Canned::json(200, &json!([])));
+        assert!(
+            client
+                .sessions()
+                .list(WIDGET_ID)
+                .await
+                .expect("sessions")
+                .is_empty()
+        );
+        server.respond(Canned::empty(204));
+        client
+            .sessions()
+            .revoke_all(WIDGET_ID)
+            .await
+            .expect("revoke all");
+    }
+}
