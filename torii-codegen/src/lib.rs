@@ -70,11 +70,7 @@ pub fn generate(spec: &str, config: &Config) -> Result<TokenStream, Vec<Error>> 
     let document: serde_json::Value = serde_json::from_str(spec).map_err(|error| {
         vec![Error::new(
             "",
-            format!(
-                "the spec is not valid JSON: {error} (line {}, column {})",
-                error.line(),
-                error.column()
-            ),
+            format!("the spec is not valid JSON: {error}"),
         )]
     })?;
     let runtime_path: syn::Path = syn::parse_str(&config.runtime).map_err(|_| {

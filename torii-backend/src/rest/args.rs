@@ -58,6 +58,11 @@ impl PathArg {
 /// client.users().ban(user.id).await?;
 /// # Ok(()) }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as an id in a request path",
+    label = "expected an id: `&str`, `String` or `Uuid`",
+    note = "ids are passed as text (such as the `user_id` of a verified token) or as a `Uuid` (such as a model's `id`)"
+)]
 pub trait IntoPathArg {
     /// Converts `self` into a path argument.
     fn into_path_arg(self) -> PathArg;

@@ -1,0 +1,6 @@
+// `users().get` needs the user id.
+async fn get(torii: torii_backend::Client) {
+    let _ = torii.users().get().await;
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+mod api {
+    torii_backend::generate_api!("specs/does-not-exist.json");
+}
+
+fn main() {}
