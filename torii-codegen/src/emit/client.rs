@@ -355,8 +355,9 @@ fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
         }
     } else {
         let convert = value.convert;
+        let converted = (convert.to_string() != "value").then(|| quote!(let value = #convert;));
         quote! {
-            let value = #convert;
+            #converted
             self.body_.#name = #wrapped;
         }
     };
