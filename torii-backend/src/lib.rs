@@ -87,3 +87,8 @@ pub use torii_macros::generate_api;
 
 #[cfg(feature = "api")]
 generate_api!("spec/server-v1.json");
+
+// The README's examples are compiled (and its `compile_fail` block checked) as doc tests.
+#[cfg(all(doctest, feature = "api"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
