@@ -1,10 +1,12 @@
-//! Finds the shared reference files (`../shared/reference/`, or `TORII_REFERENCE_DIR`) and
-//! hands their absolute path to the tests as `TORII_REFERENCE_DIR`.
+//! Finds the shared reference files (`TORII_REFERENCE_DIR`, or the nearest `shared/reference/`
+//! beside the repository or one of its parents) and hands their absolute path to the tests as
+//! `TORII_REFERENCE_DIR`. Looking in parents keeps it working when cargo builds this crate from a
+//! copy under `target/` (as `cargo package` does).
 //!
 //! Without them the reference tests are compiled out (cfg `torii_no_reference`), except under
 //! `CI=true`, where a missing reference fails the build instead of skipping silently.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(torii_no_reference)");

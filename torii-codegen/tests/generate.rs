@@ -5,7 +5,14 @@ use torii_codegen::{Config, Error, generate};
 
 fn pretty(spec: &str) -> String {
     let tokens = generate(spec, &Config::default()).unwrap_or_else(|errors| {
-        panic!("generation failed: {}", errors.iter().map(Error::to_string).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "generation failed: {}",
+            errors
+                .iter()
+                .map(Error::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     });
     let file: syn::File = syn::parse2(tokens).expect("the generated code parses as a Rust file");
     prettyplease::unparse(&file)
@@ -19,7 +26,9 @@ fn errors(spec: &str) -> Vec<String> {
 }
 
 fn read(path: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -30,17 +39,26 @@ fn snapshot_of_the_torii_spec() {
 
 #[test]
 fn snapshot_of_the_kitchen_sink_spec() {
-    insta::assert_snapshot!("kitchen_sink", pretty(&read("tests/specs/kitchen-sink.json")));
+    insta::assert_snapshot!(
+        "kitchen_sink",
+        pretty(&read("tests/specs/kitchen-sink.json"))
+    );
 }
 
 #[test]
 fn the_runtime_path_is_configurable() {
     let spec = read("tests/specs/kitchen-sink.json");
-    let tokens = generate(&spec, &Config::default().runtime_path("crate::rt")).expect("generates").to_string();
+    let tokens = generate(&spec, &Config::default().runtime_path("crate::rt"))
+        .expect("generates")
+        .to_string();
     assert!(tokens.contains("crate :: rt :: Transport"));
     assert!(!tokens.contains("torii_backend"));
-    assert!(tokens.contains("\"crate::rt::serde\""), "serde attributes follow the runtime path");
-    let errors = generate(&spec, &Config::default().runtime_path("not a path")).expect_err("invalid path");
+    assert!(
+        tokens.contains("\"crate::rt::serde\""),
+        "serde attributes follow the runtime path"
+    );
+    let errors =
+        generate(&spec, &Config::default().runtime_path("not a path")).expect_err("invalid path");
     assert!(errors[0].message().contains("not a Rust path"));
 }
 
@@ -56,14 +74,22 @@ fn with_operation(operation: &str) -> String {
 fn bad_documents_give_errors_naming_pointer_and_operation() {
     let cases: &[(&str, &str)] = &[
         ("[]", "the spec must be a JSON object (at `/`)"),
-        (r#"{"openapi": "2.0", "paths": {}}"#, "OpenAPI 2.0 is not supported; use 3.0 or 3.1 (at `/openapi`)"),
-        (r#"{"openapi": "3.1.0"}"#, "the spec must have a `paths` object (at `/paths`)"),
+        (
+            r#"{"openapi": "2.0", "paths": {}}"#,
+            "OpenAPI 2.0 is not supported; use 3.0 or 3.1 (at `/openapi`)",
+        ),
+        (
+            r#"{"openapi": "3.1.0"}"#,
+            "the spec must have a `paths` object (at `/paths`)",
+        ),
         (
             &with_operation(r#"{"tags": ["T"], "responses": {"200": {"description": "x"}}}"#),
             "every operation needs an `operationId` (at `/paths/~1things~1{id}/get`)",
         ),
         (
-            &with_operation(r#"{"operationId": "getThing", "responses": {"200": {"description": "x"}}}"#),
+            &with_operation(
+                r#"{"operationId": "getThing", "responses": {"200": {"description": "x"}}}"#,
+            ),
             "every operation needs a tag; its first tag names the resource (at `/paths/~1things~1{id}/get`, operationId `getThing`)",
         ),
         (
@@ -81,7 +107,9 @@ fn bad_documents_give_errors_naming_pointer_and_operation() {
             "`header` parameters are not supported (only path and query) (at `/paths/~1things~1{id}/get/parameters/0/in`, operationId `getThing`)",
         ),
         (
-            &with_operation(r#"{"operationId": "getThing", "tags": ["T"], "responses": {"204": {"description": "x"}}}"#),
+            &with_operation(
+                r#"{"operationId": "getThing", "tags": ["T"], "responses": {"204": {"description": "x"}}}"#,
+            ),
             "the path names `{id}` but no path parameter `id` is declared (at `/paths/~1things~1{id}/get`, operationId `getThing`)",
         ),
         (
@@ -112,8 +140,14 @@ fn every_problem_is_reported_not_just_the_first() {
                                    "B": {"type": "object", "properties": {"y": {"type": "string", "format": "email"}}}}}}"#;
     let found = errors(spec);
     assert_eq!(found.len(), 3, "{found:#?}");
-    assert!(found[0].contains("`allOf`") && found[0].contains("/components/schemas/A/properties/x/allOf"));
-    assert!(found[1].contains("`email`") && found[1].contains("/components/schemas/B/properties/y/format"));
+    assert!(
+        found[0].contains("`allOf`")
+            && found[0].contains("/components/schemas/A/properties/x/allOf")
+    );
+    assert!(
+        found[1].contains("`email`")
+            && found[1].contains("/components/schemas/B/properties/y/format")
+    );
     assert!(found[2].contains("`operationId`"));
 }
 
@@ -133,7 +167,16 @@ fn clashing_names_are_errors() {
 #[test]
 fn arbitrary_documents_never_panic() {
     // Shapes a hand-written spec gets wrong: wrong JSON types in every position the reader looks.
-    let values = ["null", "1", "\"x\"", "[]", "{}", "true", r#"{"$ref": 1}"#, r#"{"type": 5}"#];
+    let values = [
+        "null",
+        "1",
+        "\"x\"",
+        "[]",
+        "{}",
+        "true",
+        r#"{"$ref": 1}"#,
+        r#"{"type": 5}"#,
+    ];
     let templates = [
         r#"{"openapi": "3.1.0", "paths": {"/x": V}}"#,
         r#"{"openapi": "3.1.0", "paths": {"/x": {"get": V}}}"#,
