@@ -15,12 +15,18 @@ fn main() {
 
     let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let is_reference = |dir: &Path| {
+        dir.join("server-v1.json").is_file() && dir.join("patch-wire-fixtures.json").is_file()
+    };
     let dir = match std::env::var_os("TORII_REFERENCE_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => manifest_dir.join("../../shared/reference"),
+        None => manifest_dir
+            .ancestors()
+            .map(|ancestor| ancestor.join("shared/reference"))
+            .find(|dir| is_reference(dir))
+            .unwrap_or_else(|| manifest_dir.join("../../shared/reference")),
     };
-    let found =
-        dir.join("server-v1.json").is_file() && dir.join("patch-wire-fixtures.json").is_file();
+    let found = is_reference(&dir);
     if found {
         let dir = dir.canonicalize().expect("the reference directory exists");
         println!("cargo::rerun-if-changed={}", dir.display());
