@@ -668,3 +668,19 @@ fn client_construction_checks_the_key() {
     let debug = format!("{:?}", Client::new("sk_live_verysecret").expect("client"));
     assert!(!debug.contains("verysecret"), "{debug}");
 }
+
+#[tokio::test]
+async fn builders_own_their_client_and_move_into_tasks() {
+    let server = CaptureServer::start().await;
+    let builder = {
+        let torii = server.client();
+        torii.users().get(USER_ID)
+        // `torii` is dropped here; the builder keeps its own handle.
+    };
+    server.respond(Canned::json(200, &samples::user()));
+    let user = tokio::spawn(async move { builder.await })
+        .await
+        .expect("task")
+        .expect("get");
+    assert_eq!(user.id, uuid(USER_ID));
+}

@@ -104,6 +104,7 @@ pub struct InvalidArgument {
 }
 
 impl InvalidArgument {
+    #[cfg_attr(not(feature = "api"), allow(dead_code))]
     pub(crate) fn new(name: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
         Self {
             name,
@@ -138,6 +139,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    #[cfg_attr(not(feature = "api"), allow(dead_code))]
     pub(crate) fn new(message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             message: message.into(),

@@ -84,3 +84,37 @@ fn resolve(raw: &str) -> Result<PathBuf, String> {
         .map_err(|_| "generate_api!: CARGO_MANIFEST_DIR is not set; build with cargo".to_owned())?;
     Ok(Path::new(&manifest_dir).join(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_relative_to_the_manifest_dir() {
+        let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
+        assert_eq!(
+            resolve("spec.json").expect("ok"),
+            Path::new(&manifest).join("spec.json")
+        );
+        assert_eq!(
+            resolve("/abs/spec.json").expect("ok"),
+            Path::new("/abs/spec.json")
+        );
+    }
+
+    #[test]
+    fn environment_variables_are_expanded() {
+        let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
+        assert_eq!(
+            resolve("${CARGO_MANIFEST_DIR}/x/${CARGO_PKG_NAME}.json").expect("ok"),
+            Path::new(&manifest).join("x/torii-macros.json")
+        );
+        let error = resolve("${TORII_SURELY_UNSET_VARIABLE}/a.json").expect_err("unset");
+        assert!(error.contains("`TORII_SURELY_UNSET_VARIABLE`"), "{error}");
+        assert!(
+            resolve("${OPEN/a.json")
+                .expect_err("unclosed")
+                .contains("unclosed")
+        );
+    }
+}
