@@ -168,27 +168,17 @@ fn name_components(
             ));
             continue;
         };
-        let kind = match (
-            schema.get("type").and_then(Value::as_str),
-            schema.get("enum"),
-        ) {
-            (Some("string"), Some(_)) => NamedKind::Enum,
-            (Some("object"), _) if schema.get("properties").is_some() => NamedKind::Struct,
-            (Some("object") | None, _)
-                if schema.get("properties").is_some() || is_empty_object(schema) =>
-            {
-                NamedKind::Struct
-            }
+        let has_properties = schema.get("properties").is_some();
+        let kind = match schema.get("type").and_then(Value::as_str) {
+            Some("string") if schema.get("enum").is_some() => NamedKind::Enum,
+            Some("object") | None if has_properties => NamedKind::Struct,
+            // An object with no members at all is still a struct (an empty one).
+            Some("object") if schema.get("additionalProperties").is_none() => NamedKind::Struct,
             _ => NamedKind::Alias,
         };
         names.insert(name.clone(), (ident, kind));
     }
     names
-}
-
-fn is_empty_object(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("object")
-        && schema.get("additionalProperties").is_none()
 }
 
 /// Component schemas sent as a request body somewhere: their optional nullable fields are

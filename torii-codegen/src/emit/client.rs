@@ -204,7 +204,7 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
     };
 
     let path_fields = op.path_params.iter().map(|p| {
-        let field = format_ident!("path_{}", p.name.to_string().trim_start_matches("r#"));
+        let field = path_field(p);
         let ty = match p.ty {
             TypeRef::String | TypeRef::Uuid => quote!(#path::PathArg),
             ref other => rust_type(other, path, &models),
@@ -249,7 +249,7 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
         Segment::Literal(text) => quote!(request.segment(#text);),
         Segment::Param(index) => match op.path_params.get(*index) {
             Some(p) => {
-                let field = format_ident!("path_{}", p.name.to_string().trim_start_matches("r#"));
+                let field = path_field(p);
                 let wire = &p.wire;
                 match p.ty {
                     TypeRef::Uuid => quote!(request.uuid_arg(#wire, self.#field);),
@@ -326,6 +326,12 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
     }
 }
 
+/// The builder field holding a path parameter (`path_user_id`).
+fn path_field(param: &Param) -> Ident {
+    format_ident!("path_{}", param.name.to_string().trim_start_matches("r#"))
+}
+
+/// The builder field holding a query parameter (`query_limit`).
 fn query_field(param: &Param) -> Ident {
     format_ident!("query_{}", param.name.to_string().trim_start_matches("r#"))
 }
