@@ -92,7 +92,7 @@ fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
         });
         let path_inits = op.path_params.iter().map(|p| {
             let name = &p.name;
-            let field = format_ident!("path_{}", name.to_string().trim_start_matches("r#"));
+            let field = path_field(p);
             match p.ty {
                 TypeRef::String | TypeRef::Uuid => quote!(#field: #path::IntoPathArg::into_path_arg(#name)),
                 _ => quote!(#field: #name),
