@@ -103,6 +103,39 @@ mod tests {
     }
 
     #[test]
+    fn the_expansion_tracks_the_spec_file_so_edits_rebuild() {
+        let dir = std::env::temp_dir().join(format!("torii-macros-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let spec = dir.join("spec.json");
+        std::fs::write(&spec, r#"{"openapi": "3.1.0", "paths": {}}"#).expect("write spec");
+        let literal = LitStr::new(&spec.display().to_string(), proc_macro2::Span::call_site());
+        let tokens = expand(&literal).expect("expands").to_string();
+        let tracked = format!("include_bytes ! ({:?})", spec.display().to_string());
+        assert!(tokens.contains(&tracked), "{tokens}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn generator_errors_quote_the_path_as_written() {
+        let literal = LitStr::new(
+            "${CARGO_MANIFEST_DIR}/Cargo.toml",
+            proc_macro2::Span::call_site(),
+        );
+        let errors = expand(&literal).expect_err("TOML is not a JSON spec");
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("generate_api!: the spec is not valid JSON"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[0].ends_with("in `${CARGO_MANIFEST_DIR}/Cargo.toml`"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
     fn environment_variables_are_expanded() {
         let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
         assert_eq!(

@@ -343,29 +343,25 @@ fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
     let docs = doc(field.doc.as_deref(), &format!("Sets `{wire}`."));
     let value = input(&field.ty, rt, &quote!(super::models::), &quote!(value));
     let param = value.param;
-    let wrapped = match (field.tri_state, field.required) {
-        (true, _) => quote!(::core::option::Option::Some(::core::option::Option::Some(
-            value
-        ))),
-        (false, true) => quote!(value),
-        (false, false) => quote!(::core::option::Option::Some(value)),
+    // How a converted value is stored: tri-state fields hold `Some(Some(v))`.
+    let stored = |value: TokenStream| match (field.tri_state, field.required) {
+        (true, _) => quote!(::core::option::Option::Some(::core::option::Option::Some(#value))),
+        (false, true) => value,
+        (false, false) => quote!(::core::option::Option::Some(#value)),
     };
     let assign = if field.ty == TypeRef::JsonObject {
+        let stored = stored(quote!(value));
         // A refused value is reported by `send` and leaves the field as it was.
         quote! {
             if let ::core::option::Option::Some(value) =
                 #path::defer(&mut self.error_, #path::IntoJsonObject::into_json_object(value, #wire))
             {
-                self.body_.#name = #wrapped;
+                self.body_.#name = #stored;
             }
         }
     } else {
-        let convert = value.convert;
-        let converted = (convert.to_string() != "value").then(|| quote!(let value = #convert;));
-        quote! {
-            #converted
-            self.body_.#name = #wrapped;
-        }
+        let stored = stored(value.convert);
+        quote!(self.body_.#name = #stored;)
     };
     let clear = field.tri_state.then(|| {
         let clear_name = format_ident!("clear_{}", name.to_string().trim_start_matches("r#"));
