@@ -15,6 +15,9 @@ use crate::rest::{ApiError, DecodeError, TransportError};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
+    /// A session token was not accepted.
+    #[cfg(feature = "verify")]
+    Auth(crate::verify::AuthError),
     /// The Torii API answered with a non-2xx status.
     #[cfg(feature = "api")]
     Api(ApiError),
@@ -50,6 +53,8 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            #[cfg(feature = "verify")]
+            Self::Auth(error) => error.fmt(f),
             #[cfg(feature = "api")]
             Self::Api(error) => error.fmt(f),
             #[cfg(feature = "api")]
@@ -65,6 +70,8 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "verify")]
+            Self::Auth(error) => Some(error),
             #[cfg(feature = "api")]
             Self::Api(error) => Some(error),
             #[cfg(feature = "api")]
@@ -89,6 +96,7 @@ macro_rules! from_branch {
 }
 
 from_branch! {
+    #[cfg(feature = "verify")] Auth(crate::verify::AuthError),
     #[cfg(feature = "api")] Api(ApiError),
     #[cfg(feature = "api")] Transport(TransportError),
     #[cfg(feature = "api")] Decode(DecodeError),

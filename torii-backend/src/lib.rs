@@ -36,8 +36,22 @@
 extern crate self as torii_backend;
 
 mod error;
+#[cfg(any(feature = "api", feature = "verify"))]
+mod net;
 
 pub use error::{ConfigError, Error, InvalidArgument};
+
+#[cfg(feature = "verify")]
+pub mod verify;
+
+#[cfg(feature = "tower")]
+pub mod middleware;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[cfg(feature = "verify")]
+pub use verify::{Auth, AuthError, AuthErrorKind, Verifier, authenticate_request, verify_token};
 
 #[cfg(feature = "api")]
 pub mod rest;

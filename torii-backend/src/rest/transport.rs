@@ -281,23 +281,9 @@ fn parse_api_url(text: &str) -> Result<Url, ConfigError> {
             "the API URL must not have a query, fragment or credentials",
         ));
     }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(ConfigError::new(
-            "the API URL must use https (http is allowed only for loopback hosts)",
-        )),
-        _ => Err(ConfigError::new("the API URL must be an https URL")),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
+    crate::net::require_https_or_loopback(&url)
+        .map(|()| url)
+        .map_err(|problem| ConfigError::new(format!("the API URL {problem}")))
 }
 
 #[cfg(test)]

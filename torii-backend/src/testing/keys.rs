@@ -1,0 +1,73 @@
+//! ES256 signing keys for the mock issuer.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+/// A P-256 key pair with a `kid`.
+pub(crate) struct SigningKey {
+    kid: String,
+    pair: EcdsaKeyPair,
+}
+
+impl SigningKey {
+    /// A fresh random key.
+    ///
+    /// # Panics
+    ///
+    /// If the system random generator fails, which leaves no way to make a key.
+    pub(crate) fn generate(kid: impl Into<String>) -> Self {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .expect("the system random generator works");
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
+            .expect("a freshly generated PKCS#8 key parses");
+        Self {
+            kid: kid.into(),
+            pair,
+        }
+    }
+
+    pub(crate) fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key as a JWK.
+    pub(crate) fn public_jwk(&self) -> Value {
+        let point = self.pair.public_key().as_ref();
+        // Uncompressed point: 0x04 ‖ x ‖ y, 32 bytes each.
+        let (x, y) = point[1..].split_at(32);
+        json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "alg": "ES256",
+            "use": "sig",
+            "kid": self.kid,
+            "x": URL_SAFE_NO_PAD.encode(x),
+            "y": URL_SAFE_NO_PAD.encode(y),
+        })
+    }
+
+    /// `header.claims.signature`, signed with this key whatever the header says.
+    ///
+    /// # Panics
+    ///
+    /// If signing fails, which aws-lc-rs does only when its random generator fails.
+    pub(crate) fn sign(&self, header: &Value, claims: &Value) -> String {
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = self
+            .pair
+            .sign(&SystemRandom::new(), signing_input.as_bytes())
+            .expect("ECDSA signing works");
+        format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.as_ref())
+        )
+    }
+}

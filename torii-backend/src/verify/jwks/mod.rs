@@ -1,0 +1,266 @@
+//! The key set of one issuer, cached: [`JwksCache`].
+//!
+//! # Behaviour
+//!
+//! - A fetched set is **fresh** for `fresh_for` (5 minutes by default). Once 80% of that has
+//!   passed, a request that finds its key still gets it at once and starts a refresh in the
+//!   background, so a warm verifier never makes a request wait on the network.
+//! - A `kid` the set does not have triggers a refetch (a rotation may have happened), at most
+//!   once per `refetch_cooldown` (30 s): a flood of made-up kids cannot flood the issuer.
+//! - Concurrent requests that need a fetch share one (single flight).
+//! - When a refresh fails, the last good set keeps serving for `stale_grace` (1 hour) past its
+//!   freshness (stale-if-error); the failure is logged with `tracing` and counted in
+//!   [`JwksStats`]. After the grace, requests fail with `JwksUnavailable`. Failed fetches are
+//!   also bounded by the cooldown.
+//! - No lock is held by requests served from the cache. Only requests that need a fetch wait,
+//!   and only for that fetch.
+
+mod fetch;
+mod keys;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+use jsonwebtoken::DecodingKey;
+
+pub(crate) use fetch::Fetcher;
+pub(crate) use keys::KeySet;
+
+use super::clock::Clock;
+use super::error::{AuthError, AuthErrorKind};
+
+/// How long keys are trusted and how often the issuer may be asked for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSettings {
+    /// How long a fetched key set is used without asking again. Default: 5 minutes.
+    pub fresh_for: Duration,
+    /// The least time between two fetches caused by unknown `kid`s or failures. Default: 30 s.
+    pub refetch_cooldown: Duration,
+    /// How long past its freshness the last good set keeps serving while the issuer cannot be
+    /// reached. Default: 1 hour.
+    pub stale_grace: Duration,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            fresh_for: Duration::from_secs(300),
+            refetch_cooldown: Duration::from_secs(30),
+            stale_grace: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What the key cache has done, for logs and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JwksStats {
+    /// Fetches started, successful or not.
+    pub fetches: u64,
+    /// Fetches that failed.
+    pub failures: u64,
+    /// Usable keys in the current set.
+    pub keys: usize,
+    /// The reason the last fetch failed, if it did.
+    pub last_error: Option<String>,
+}
+
+struct Snapshot {
+    keys: KeySet,
+    fetched_at: Instant,
+}
+
+/// One issuer's keys, fetched from one URL.
+pub(crate) struct JwksCache {
+    fetcher: Fetcher,
+    settings: CacheSettings,
+    clock: Clock,
+    current: ArcSwapOption<Snapshot>,
+    /// Held only while fetching; requests served from `current` never touch it.
+    fetch_lock: tokio::sync::Mutex<()>,
+    /// Completed fetch attempts; lets waiters see that the fetch they waited for happened.
+    attempts: AtomicU64,
+    /// When an unknown `kid` last caused a refetch.
+    last_miss_refetch: Mutex<Option<Instant>>,
+    /// When a fetch last failed.
+    last_failure: Mutex<Option<Instant>>,
+    last_error: Mutex<Option<String>>,
+    background_refresh: AtomicBool,
+    fetches: AtomicU64,
+    failures: AtomicU64,
+}
+
+impl JwksCache {
+    pub(crate) fn new(fetcher: Fetcher, settings: CacheSettings, clock: Clock) -> Self {
+        Self {
+            fetcher,
+            settings,
+            clock,
+            current: ArcSwapOption::empty(),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            attempts: AtomicU64::new(0),
+            last_miss_refetch: Mutex::new(None),
+            last_failure: Mutex::new(None),
+            last_error: Mutex::new(None),
+            background_refresh: AtomicBool::new(false),
+            fetches: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// The verification key named `kid`.
+    ///
+    /// # Errors
+    ///
+    /// `UnknownKey` when the issuer's set has no such key (after at most one refetch per
+    /// cooldown), `JwksUnavailable` when no usable set can be had.
+    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
+        let now = self.clock.now();
+        if let Some(snapshot) = self.usable(now) {
+            let age = now.saturating_duration_since(snapshot.fetched_at);
+            if age >= self.settings.fresh_for.mul_f64(0.8) {
+                self.refresh_in_background(now);
+            }
+            if let Some(key) = snapshot.keys.get(kid) {
+                return Ok(Arc::clone(key));
+            }
+            // Maybe a rotation: refetch, but only once per cooldown, so made-up kids cannot
+            // make us flood the issuer.
+            if !self.cooled_down(&self.last_miss_refetch, now)
+                || !self.cooled_down(&self.last_failure, now)
+            {
+                return Err(unknown_key());
+            }
+            *lock(&self.last_miss_refetch) = Some(now);
+        } else if !self.cooled_down(&self.last_failure, now) {
+            return Err(self.unavailable());
+        }
+        let snapshot = self.fetch_shared().await?;
+        snapshot.keys.get(kid).cloned().ok_or_else(unknown_key)
+    }
+
+    /// Fetches now unless a fetch is already under way, in which case it waits for that one.
+    pub(crate) async fn prefetch(&self) -> Result<(), AuthError> {
+        self.fetch_shared().await.map(drop)
+    }
+
+    pub(crate) fn stats(&self) -> JwksStats {
+        JwksStats {
+            fetches: self.fetches.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            keys: self.current.load().as_ref().map_or(0, |s| s.keys.len()),
+            last_error: self.last_error(),
+        }
+    }
+
+    /// The current set, unless it is past freshness and grace.
+    fn usable(&self, now: Instant) -> Option<Arc<Snapshot>> {
+        let snapshot = self.current.load_full()?;
+        let age = now.saturating_duration_since(snapshot.fetched_at);
+        (age < self.settings.fresh_for + self.settings.stale_grace).then_some(snapshot)
+    }
+
+    /// Whether the cooldown has passed since the time recorded in `since` (or nothing is).
+    fn cooled_down(&self, since: &Mutex<Option<Instant>>, now: Instant) -> bool {
+        lock(since).is_none_or(|last| {
+            now.saturating_duration_since(last) >= self.settings.refetch_cooldown
+        })
+    }
+
+    fn last_error(&self) -> Option<String> {
+        lock(&self.last_error).clone()
+    }
+
+    fn unavailable(&self) -> AuthError {
+        AuthError::new(
+            AuthErrorKind::JwksUnavailable,
+            "the issuer's key set could not be fetched and no usable copy is cached",
+        )
+    }
+
+    /// One fetch shared by everyone who asks while it runs. A caller that waited for someone
+    /// else's fetch uses its result instead of fetching again.
+    async fn fetch_shared(&self) -> Result<Arc<Snapshot>, AuthError> {
+        let seen = self.attempts.load(Ordering::Acquire);
+        let _guard = self.fetch_lock.lock().await;
+        if self.attempts.load(Ordering::Acquire) != seen {
+            return self
+                .usable(self.clock.now())
+                .ok_or_else(|| self.unavailable());
+        }
+        let started = self.clock.now();
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let result = self.fetcher.fetch().await;
+        let outcome = match result {
+            Ok(keys) => {
+                if keys.skipped() > 0 {
+                    tracing::debug!(url = %self.fetcher.url(), skipped = keys.skipped(), "skipped keys torii cannot use");
+                }
+                let snapshot = Arc::new(Snapshot {
+                    keys,
+                    fetched_at: self.clock.now(),
+                });
+                self.current.store(Some(Arc::clone(&snapshot)));
+                *lock(&self.last_error) = None;
+                Ok(snapshot)
+            }
+            Err(reason) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                *lock(&self.last_failure) = Some(started);
+                let serving_stale = self.usable(started).is_some();
+                tracing::warn!(url = %self.fetcher.url(), %reason, serving_stale, "torii key set fetch failed");
+                *lock(&self.last_error) = Some(reason);
+                // Stale-if-error: the last good set keeps serving within its grace.
+                self.usable(self.clock.now())
+                    .ok_or_else(|| self.unavailable())
+            }
+        };
+        self.attempts.fetch_add(1, Ordering::Release);
+        outcome
+    }
+
+    /// Starts a refresh on the current tokio runtime, unless one runs already or a fetch failed
+    /// within the cooldown.
+    fn refresh_in_background(self: &Arc<Self>, now: Instant) {
+        if !self.cooled_down(&self.last_failure, now) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.background_refresh.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = Arc::clone(self);
+        runtime.spawn(async move {
+            let _ = this.fetch_shared().await;
+            this.background_refresh.store(false, Ordering::Release);
+        });
+    }
+}
+
+impl std::fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksCache")
+            .field("url", &self.fetcher.url().as_str())
+            .field("settings", &self.settings)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+fn unknown_key() -> AuthError {
+    AuthError::new(
+        AuthErrorKind::UnknownKey,
+        "the token's key id is not in the issuer's key set",
+    )
+}
+
+/// Poison-tolerant lock: the guarded values stay consistent even if a holder panicked.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

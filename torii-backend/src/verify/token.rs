@@ -1,0 +1,440 @@
+//! Reading and checking a token, in the order that keeps untrusted input from reaching anything
+//! that could be tricked: size, shape, header rules, key, signature, then claims.
+//!
+//! The signature is checked with jsonwebtoken's crypto primitive (aws-lc-rs ECDSA P-256), and
+//! the claims by hand: jsonwebtoken's `decode` would read the header and claims a second time
+//! and apply its own claim rules, which treat a claim of the wrong JSON type as absent unless it
+//! is listed as required. Here every time claim must be a number, always.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::{Map, Value};
+
+use super::auth::numeric_date;
+use super::error::{AuthError, AuthErrorKind};
+
+/// A token split into its parts, with its header checked. Nothing in it is trusted yet.
+#[derive(Debug)]
+pub(crate) struct UnverifiedToken<'a> {
+    kid: String,
+    signing_input: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+}
+
+impl<'a> UnverifiedToken<'a> {
+    /// Checks the size and shape of `token` and the rules of its header: ES256 only, a `kid`,
+    /// no `crit`. Header members that point at keys (`jku`, `x5u`, `jwk`, `x5c`) are never read.
+    pub(crate) fn parse(token: &'a str, max_len: usize) -> Result<Self, AuthError> {
+        if token.len() > max_len {
+            return Err(AuthError::new(
+                AuthErrorKind::TokenTooLarge,
+                format!("the token is longer than {max_len} bytes"),
+            ));
+        }
+        let malformed = || {
+            AuthError::new(
+                AuthErrorKind::Malformed,
+                "the token is not a well-formed JWT",
+            )
+        };
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed());
+        };
+        if header.is_empty() || payload.is_empty() || signature.is_empty() {
+            return Err(malformed());
+        }
+        let header: Map<String, Value> = URL_SAFE_NO_PAD
+            .decode(header)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(malformed)?;
+        match header.get("alg") {
+            Some(Value::String(alg)) if alg == "ES256" => {}
+            _ => {
+                return Err(AuthError::new(
+                    AuthErrorKind::UnsupportedAlgorithm,
+                    "the token is not signed with ES256, the only algorithm accepted",
+                ));
+            }
+        }
+        if header.contains_key("crit") {
+            return Err(AuthError::new(
+                AuthErrorKind::CriticalHeader,
+                "the token's header has a `crit` member; no critical extension is accepted",
+            ));
+        }
+        let kid = match header.get("kid") {
+            Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+            _ => {
+                return Err(AuthError::new(
+                    AuthErrorKind::MissingKeyId,
+                    "the token's header names no key (`kid`)",
+                ));
+            }
+        };
+        let signing_input_len = token.len() - signature.len() - 1;
+        Ok(Self {
+            kid,
+            signing_input: &token[..signing_input_len],
+            payload,
+            signature,
+        })
+    }
+
+    /// The `kid` of the header.
+    pub(crate) fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Checks the signature with `key` and returns the payload bytes.
+    pub(crate) fn verify_signature(&self, key: &DecodingKey) -> Result<Vec<u8>, AuthError> {
+        let bad = || {
+            AuthError::new(
+                AuthErrorKind::BadSignature,
+                "the token's signature does not verify",
+            )
+        };
+        // An ES256 signature is r‖s, 64 bytes: 86 base64url characters. Anything else (DER,
+        // padding, extra bytes) is refused before it reaches the primitive.
+        let signature = URL_SAFE_NO_PAD.decode(self.signature).map_err(|_| bad())?;
+        if signature.len() != 64 {
+            return Err(bad());
+        }
+        match jsonwebtoken::crypto::verify(
+            self.signature,
+            self.signing_input.as_bytes(),
+            key,
+            Algorithm::ES256,
+        ) {
+            Ok(true) => {}
+            _ => return Err(bad()),
+        }
+        URL_SAFE_NO_PAD.decode(self.payload).map_err(|_| {
+            AuthError::new(
+                AuthErrorKind::Malformed,
+                "the token's payload is not base64url",
+            )
+        })
+    }
+}
+
+/// The rules for claims, from the verifier's configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimRules {
+    /// The configured issuer, without a trailing slash.
+    pub(crate) issuer: String,
+    pub(crate) audiences: Option<Vec<String>>,
+    pub(crate) authorized_parties: Option<Vec<String>>,
+    pub(crate) leeway_seconds: u64,
+}
+
+impl ClaimRules {
+    /// Reads the verified payload and checks issuer, times, audience and authorized party.
+    pub(crate) fn check(&self, payload: &[u8], now: u64) -> Result<Map<String, Value>, AuthError> {
+        let claims: Map<String, Value> = serde_json::from_slice(payload).map_err(|_| {
+            AuthError::new(
+                AuthErrorKind::Malformed,
+                "the token's claims are not a JSON object",
+            )
+        })?;
+
+        match claims.get("iss") {
+            None | Some(Value::Null) => return Err(missing("iss")),
+            Some(Value::String(iss)) if iss.strip_suffix('/').unwrap_or(iss) == self.issuer => {}
+            Some(Value::String(_)) => {
+                return Err(AuthError::new(
+                    AuthErrorKind::IssuerMismatch,
+                    "the token was issued by another issuer",
+                ));
+            }
+            Some(_) => return Err(invalid("iss")),
+        }
+
+        let leeway = self.leeway_seconds;
+        let exp = numeric_date(&claims, "exp")?.ok_or_else(|| missing("exp"))?;
+        if exp.saturating_add(leeway) <= now {
+            return Err(AuthError::new(
+                AuthErrorKind::Expired,
+                "the token has expired",
+            ));
+        }
+        if let Some(nbf) = numeric_date(&claims, "nbf")? {
+            if nbf > now.saturating_add(leeway) {
+                return Err(AuthError::new(
+                    AuthErrorKind::NotYetValid,
+                    "the token is not valid yet (`nbf`)",
+                ));
+            }
+        }
+        let iat = numeric_date(&claims, "iat")?.ok_or_else(|| missing("iat"))?;
+        if iat > now.saturating_add(leeway) {
+            return Err(AuthError::new(
+                AuthErrorKind::NotYetValid,
+                "the token was issued in the future (`iat`)",
+            ));
+        }
+
+        if let Some(audiences) = &self.audiences {
+            let matches = match claims.get("aud") {
+                Some(Value::String(aud)) => audiences.contains(aud),
+                Some(Value::Array(auds)) => auds
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .any(|aud| audiences.iter().any(|a| a == aud)),
+                _ => false,
+            };
+            if !matches {
+                return Err(AuthError::new(
+                    AuthErrorKind::AudienceMismatch,
+                    "the token is not meant for this audience",
+                ));
+            }
+        }
+        if let Some(parties) = &self.authorized_parties {
+            let matches =
+                matches!(claims.get("azp"), Some(Value::String(azp)) if parties.contains(azp));
+            if !matches {
+                return Err(AuthError::new(
+                    AuthErrorKind::AuthorizedPartyMismatch,
+                    "the token was requested by a party that is not authorized (`azp`)",
+                ));
+            }
+        }
+        Ok(claims)
+    }
+}
+
+fn missing(claim: &str) -> AuthError {
+    AuthError::new(
+        AuthErrorKind::MissingClaim,
+        format!("the token has no `{claim}` claim"),
+    )
+}
+
+fn invalid(claim: &str) -> AuthError {
+    AuthError::new(
+        AuthErrorKind::InvalidClaim,
+        format!("the `{claim}` claim has the wrong type"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn b64(value: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(value.to_string())
+    }
+
+    fn token(header: Value) -> String {
+        format!(
+            "{}.{}.{}",
+            b64(&header),
+            b64(&json!({})),
+            URL_SAFE_NO_PAD.encode([0_u8; 64])
+        )
+    }
+
+    fn parse_kind(token: &str) -> AuthErrorKind {
+        UnverifiedToken::parse(token, 8192)
+            .expect_err("rejected")
+            .kind()
+    }
+
+    #[test]
+    fn header_rules() {
+        assert_eq!(
+            UnverifiedToken::parse(&token(json!({"alg": "ES256", "kid": "k"})), 8192)
+                .expect("ok")
+                .kid(),
+            "k"
+        );
+        for alg in [
+            json!("none"),
+            json!("HS256"),
+            json!("RS256"),
+            json!("ES384"),
+            json!("es256"),
+            json!(null),
+            json!(["ES256"]),
+        ] {
+            assert_eq!(
+                parse_kind(&token(json!({"alg": alg, "kid": "k"}))),
+                AuthErrorKind::UnsupportedAlgorithm,
+                "{alg}"
+            );
+        }
+        assert_eq!(
+            parse_kind(&token(json!({"kid": "k"}))),
+            AuthErrorKind::UnsupportedAlgorithm
+        );
+        for kid in [json!(null), json!(""), json!(1)] {
+            assert_eq!(
+                parse_kind(&token(json!({"alg": "ES256", "kid": kid}))),
+                AuthErrorKind::MissingKeyId
+            );
+        }
+        assert_eq!(
+            parse_kind(&token(json!({"alg": "ES256"}))),
+            AuthErrorKind::MissingKeyId
+        );
+        for crit in [json!(["exp"]), json!([]), json!("b64"), json!(null)] {
+            assert_eq!(
+                parse_kind(&token(json!({"alg": "ES256", "kid": "k", "crit": crit}))),
+                AuthErrorKind::CriticalHeader
+            );
+        }
+    }
+
+    #[test]
+    fn shape_and_size() {
+        for bad in [
+            "", "a", "a.b", "a.b.c.d", ".b.c", "a..c", "a.b.", "!!!.b.c", "e30.b.c",
+        ] {
+            assert_eq!(parse_kind(bad), AuthErrorKind::Malformed, "{bad}");
+        }
+        let long = token(json!({"alg": "ES256", "kid": "k", "pad": "x".repeat(9000)}));
+        assert_eq!(parse_kind(&long), AuthErrorKind::TokenTooLarge);
+    }
+
+    fn rules() -> ClaimRules {
+        ClaimRules {
+            issuer: "https://issuer.example".into(),
+            audiences: None,
+            authorized_parties: None,
+            leeway_seconds: 30,
+        }
+    }
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn claims(extra: Value) -> Vec<u8> {
+        let mut claims = json!({"iss": "https://issuer.example", "sub": "u", "pid": "p", "iat": NOW - 10, "exp": NOW + 60});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            claims[k] = v.clone();
+        }
+        claims.to_string().into_bytes()
+    }
+
+    fn kind(rules: &ClaimRules, extra: Value) -> Option<AuthErrorKind> {
+        rules.check(&claims(extra), NOW).err().map(|e| e.kind())
+    }
+
+    #[test]
+    fn issuer_is_exact_up_to_a_trailing_slash() {
+        assert_eq!(kind(&rules(), json!({})), None);
+        assert_eq!(
+            kind(&rules(), json!({"iss": "https://issuer.example/"})),
+            None
+        );
+        for other in [
+            "https://issuer.example.evil",
+            "https://issuer.exampl",
+            "http://issuer.example",
+            "https://evil/https://issuer.example",
+            "https://issuer.example//",
+        ] {
+            assert_eq!(
+                kind(&rules(), json!({"iss": other})),
+                Some(AuthErrorKind::IssuerMismatch),
+                "{other}"
+            );
+        }
+        assert_eq!(
+            kind(&rules(), json!({"iss": null})),
+            Some(AuthErrorKind::MissingClaim)
+        );
+        assert_eq!(
+            kind(&rules(), json!({"iss": 1})),
+            Some(AuthErrorKind::InvalidClaim)
+        );
+    }
+
+    #[test]
+    fn times_with_leeway() {
+        let r = rules();
+        assert_eq!(
+            kind(&r, json!({"exp": NOW - 29})),
+            None,
+            "inside the leeway"
+        );
+        assert_eq!(
+            kind(&r, json!({"exp": NOW - 30})),
+            Some(AuthErrorKind::Expired),
+            "at the leeway edge"
+        );
+        assert_eq!(
+            kind(&r, json!({"exp": "9999999999"})),
+            Some(AuthErrorKind::InvalidClaim),
+            "string exp"
+        );
+        assert_eq!(kind(&r, json!({"nbf": NOW + 30})), None);
+        assert_eq!(
+            kind(&r, json!({"nbf": NOW + 31})),
+            Some(AuthErrorKind::NotYetValid)
+        );
+        assert_eq!(
+            kind(&r, json!({"nbf": "0"})),
+            Some(AuthErrorKind::InvalidClaim),
+            "string nbf"
+        );
+        assert_eq!(
+            kind(&r, json!({"iat": NOW + 31})),
+            Some(AuthErrorKind::NotYetValid)
+        );
+        assert_eq!(kind(&r, json!({"iat": NOW + 30})), None);
+        assert_eq!(
+            kind(&r, json!({"iat": null})),
+            Some(AuthErrorKind::InvalidClaim)
+        );
+    }
+
+    #[test]
+    fn audience_and_authorized_party_when_configured() {
+        let mut r = rules();
+        assert_eq!(
+            kind(&r, json!({"aud": "anything"})),
+            None,
+            "audience is off unless configured"
+        );
+        r.audiences = Some(vec!["api".into()]);
+        assert_eq!(kind(&r, json!({"aud": "api"})), None);
+        assert_eq!(kind(&r, json!({"aud": ["x", "api"]})), None);
+        assert_eq!(
+            kind(&r, json!({"aud": "web"})),
+            Some(AuthErrorKind::AudienceMismatch)
+        );
+        assert_eq!(kind(&r, json!({})), Some(AuthErrorKind::AudienceMismatch));
+        r.authorized_parties = Some(vec!["https://app.example".into()]);
+        assert_eq!(
+            kind(&r, json!({"aud": "api", "azp": "https://app.example"})),
+            None
+        );
+        assert_eq!(
+            kind(&r, json!({"aud": "api", "azp": "https://evil.example"})),
+            Some(AuthErrorKind::AuthorizedPartyMismatch)
+        );
+        assert_eq!(
+            kind(&r, json!({"aud": "api"})),
+            Some(AuthErrorKind::AuthorizedPartyMismatch)
+        );
+    }
+
+    #[test]
+    fn payload_must_be_an_object() {
+        assert_eq!(
+            rules().check(b"[]", NOW).expect_err("array").kind(),
+            AuthErrorKind::Malformed
+        );
+        assert_eq!(
+            rules().check(b"foo", NOW).expect_err("text").kind(),
+            AuthErrorKind::Malformed
+        );
+    }
+}

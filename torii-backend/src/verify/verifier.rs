@@ -1,0 +1,287 @@
+//! [`Verifier`]: one issuer's configuration and key cache, and the checks a token must pass.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::auth::Auth;
+use super::clock::Clock;
+use super::error::{AuthError, AuthErrorKind};
+use super::headers::{HeaderSource, bearer_token};
+use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats};
+use super::token::{ClaimRules, UnverifiedToken};
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat` unless configured.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+/// Time allowed for one key set fetch unless configured.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest key set document accepted unless configured.
+pub const DEFAULT_MAX_JWKS_BYTES: usize = 256 * 1024;
+/// Longest token parsed unless configured; longer ones are refused before parsing.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Verifies Torii session tokens of one issuer, locally.
+///
+/// Keys come from `{issuer}/_torii/.well-known/jwks.json` (or the configured URL), are cached
+/// for this issuer only, and are refreshed as described in [`CacheSettings`]. Nothing in a
+/// token chooses where keys come from. Cloning is cheap and clones share the cache; make one
+/// verifier per issuer and keep it (or use [`verify_token`](super::verify_token), which keeps one
+/// per issuer for the whole process).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use torii_backend::verify::Verifier;
+///
+/// # async fn example(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::builder("https://auth.example.com")
+///     .audience(["https://api.example.com"])
+///     .leeway(Duration::from_secs(10))
+///     .build()?;
+/// let auth = verifier.verify(token).await?;
+/// println!("{} in {}", auth.user_id, auth.environment_id);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    rules: ClaimRules,
+    jwks: Arc<JwksCache>,
+    max_token_bytes: usize,
+    clock: Clock,
+}
+
+impl Verifier {
+    /// A builder for a verifier of tokens issued by `issuer` (for example
+    /// `https://auth.example.com`; a trailing slash is ignored).
+    pub fn builder(issuer: impl Into<String>) -> VerifierBuilder {
+        VerifierBuilder::new(issuer.into())
+    }
+
+    /// A verifier for `issuer` with every default.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthErrorKind::Configuration`] when the issuer is not an https URL (http is allowed
+    /// for loopback hosts).
+    pub fn new(issuer: impl Into<String>) -> Result<Self, AuthError> {
+        Self::builder(issuer).build()
+    }
+
+    /// The issuer, as configured (without a trailing slash).
+    pub fn issuer(&self) -> &str {
+        &self.inner.rules.issuer
+    }
+
+    /// Verifies `token` and returns what it says.
+    ///
+    /// # Errors
+    ///
+    /// An [`AuthError`] whose kind says which check failed.
+    pub async fn verify(&self, token: &str) -> Result<Auth, AuthError> {
+        let inner = &*self.inner;
+        let unverified = UnverifiedToken::parse(token, inner.max_token_bytes)?;
+        let key = inner.jwks.key(unverified.kid()).await?;
+        let payload = unverified.verify_signature(&key)?;
+        let claims = inner.rules.check(&payload, inner.clock.unix_seconds())?;
+        Auth::from_claims(claims, &inner.rules.issuer)
+    }
+
+    /// Verifies the bearer token of a request's headers (see [`HeaderSource`] for what is
+    /// accepted).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthErrorKind::MissingToken`] or [`AuthErrorKind::InvalidAuthorizationHeader`] when
+    /// there is no usable `Authorization: Bearer` header; otherwise as [`Verifier::verify`].
+    pub async fn authenticate_request(
+        &self,
+        headers: impl HeaderSource,
+    ) -> Result<Auth, AuthError> {
+        let token = bearer_token(headers)?;
+        self.verify(&token).await
+    }
+
+    /// Fetches the key set now, so the first request does not wait for it.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthErrorKind::JwksUnavailable`] when it cannot be fetched.
+    pub async fn warm_up(&self) -> Result<(), AuthError> {
+        self.inner.jwks.prefetch().await
+    }
+
+    /// What the key cache has done so far.
+    pub fn jwks_stats(&self) -> JwksStats {
+        self.inner.jwks.stats()
+    }
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.inner.rules.issuer)
+            .field("audiences", &self.inner.rules.audiences)
+            .field("authorized_parties", &self.inner.rules.authorized_parties)
+            .field("leeway_seconds", &self.inner.rules.leeway_seconds)
+            .field("jwks", &self.inner.jwks)
+            .finish()
+    }
+}
+
+/// Options of a [`Verifier`].
+///
+/// # Defaults
+///
+/// - Keys from `{issuer}/_torii/.well-known/jwks.json`.
+/// - Leeway [`DEFAULT_LEEWAY`] (30 s); audience and authorized party not checked.
+/// - Key set fetch: [`DEFAULT_HTTP_TIMEOUT`] (5 s), at most [`DEFAULT_MAX_JWKS_BYTES`]
+///   (256 KiB), no redirects, https only (http for loopback).
+/// - Cache: [`CacheSettings::default`] (fresh 5 min, refetch cooldown 30 s, stale grace 1 h).
+/// - Tokens longer than [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB) are refused unparsed.
+#[derive(Debug, Clone)]
+pub struct VerifierBuilder {
+    issuer: String,
+    audiences: Option<Vec<String>>,
+    authorized_parties: Option<Vec<String>>,
+    leeway: Duration,
+    jwks_url: Option<String>,
+    http_timeout: Duration,
+    max_jwks_bytes: usize,
+    max_token_bytes: usize,
+    cache: CacheSettings,
+    clock: Clock,
+}
+
+impl VerifierBuilder {
+    fn new(issuer: String) -> Self {
+        Self {
+            issuer,
+            audiences: None,
+            authorized_parties: None,
+            leeway: DEFAULT_LEEWAY,
+            jwks_url: None,
+            http_timeout: DEFAULT_HTTP_TIMEOUT,
+            max_jwks_bytes: DEFAULT_MAX_JWKS_BYTES,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            cache: CacheSettings::default(),
+            clock: Clock::System,
+        }
+    }
+
+    /// Accept only tokens whose `aud` names one of `audiences`.
+    pub fn audience<I: IntoIterator<Item = S>, S: Into<String>>(mut self, audiences: I) -> Self {
+        self.audiences = Some(audiences.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accept only tokens whose `azp` (the origin that requested the token) is one of
+    /// `parties`.
+    pub fn authorized_parties<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        parties: I,
+    ) -> Self {
+        self.authorized_parties = Some(parties.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (whole seconds).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Fetch keys from `url` instead of `{issuer}/_torii/.well-known/jwks.json`.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Time allowed for one key set fetch.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
+    /// Largest key set document accepted, in bytes.
+    pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
+        self.max_jwks_bytes = bytes;
+        self
+    }
+
+    /// Longest token accepted, in bytes.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    /// How keys are cached.
+    pub fn cache(mut self, settings: CacheSettings) -> Self {
+        self.cache = settings;
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Builds the verifier. No request is made until the first token (or
+    /// [`Verifier::warm_up`]).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthErrorKind::Configuration`] when the issuer or JWKS URL is not a usable https URL
+    /// (http is allowed for loopback hosts).
+    pub fn build(self) -> Result<Verifier, AuthError> {
+        install_crypto_provider();
+        let config = |message: String| AuthError::new(AuthErrorKind::Configuration, message);
+        let issuer = normalize_issuer(&self.issuer);
+        let issuer_url = Url::parse(&issuer)
+            .map_err(|_| config(format!("the issuer `{issuer}` is not a URL")))?;
+        crate::net::require_https_or_loopback(&issuer_url)
+            .map_err(|problem| config(format!("the issuer {problem}")))?;
+        let jwks_url = match &self.jwks_url {
+            Some(url) => {
+                Url::parse(url).map_err(|_| config("the JWKS URL is not a URL".to_owned()))?
+            }
+            None => Url::parse(&format!("{issuer}/_torii/.well-known/jwks.json"))
+                .map_err(|_| config("the issuer gives no JWKS URL".to_owned()))?,
+        };
+        crate::net::require_https_or_loopback(&jwks_url)
+            .map_err(|problem| config(format!("the JWKS URL {problem}")))?;
+        let fetcher =
+            Fetcher::new(jwks_url, self.http_timeout, self.max_jwks_bytes).map_err(config)?;
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                rules: ClaimRules {
+                    issuer,
+                    audiences: self.audiences,
+                    authorized_parties: self.authorized_parties,
+                    leeway_seconds: self.leeway.as_secs(),
+                },
+                jwks: Arc::new(JwksCache::new(fetcher, self.cache, self.clock.clone())),
+                max_token_bytes: self.max_token_bytes,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+/// The issuer without one trailing slash, so `https://a/` and `https://a` are one issuer.
+pub(crate) fn normalize_issuer(issuer: &str) -> String {
+    let issuer = issuer.trim();
+    issuer.strip_suffix('/').unwrap_or(issuer).to_owned()
+}
+
+/// Makes aws-lc-rs jsonwebtoken's crypto provider unless the application chose one. Without
+/// this, a build in which some other crate also enables jsonwebtoken's `rust_crypto` feature
+/// would leave jsonwebtoken with two backends and no default, and it panics on first use.
+fn install_crypto_provider() {
+    // An error means a provider is installed already (ours or the application's).
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+}
