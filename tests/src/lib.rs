@@ -4,5 +4,6 @@
 #![deny(missing_docs)]
 
 pub mod capture;
+pub mod raw_http;
 pub mod reference;
 pub mod samples;
