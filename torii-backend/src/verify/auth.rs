@@ -169,9 +169,7 @@ pub(crate) fn numeric_date(
             Some(seconds) => Ok(Some(seconds)),
             // Fractions are allowed by RFC 7519; whole seconds are what Torii issues.
             None => match number.as_f64() {
-                Some(seconds) if seconds.is_finite() && seconds >= 0.0 && seconds < 1e15 => {
-                    Ok(Some(seconds as u64))
-                }
+                Some(seconds) if (0.0..1e15).contains(&seconds) => Ok(Some(seconds as u64)),
                 _ => Err(invalid(name, "a non-negative number of seconds")),
             },
         },

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone)]
 pub(crate) enum Clock {
     System,
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg_attr(not(all(test, feature = "testing")), allow(dead_code))]
     Manual(ManualClock),
 }
 
@@ -40,7 +40,7 @@ pub(crate) struct ManualClock {
     offset_millis: Arc<AtomicU64>,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg_attr(not(all(test, feature = "testing")), allow(dead_code))]
 impl ManualClock {
     pub(crate) fn new(start_unix: u64) -> Self {
         Self {

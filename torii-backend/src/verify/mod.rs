@@ -26,6 +26,8 @@ mod headers;
 mod jwks;
 mod token;
 mod verifier;
+#[cfg(test)]
+mod wycheproof_tests;
 
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
@@ -39,8 +41,8 @@ pub use verifier::{
     Verifier, VerifierBuilder,
 };
 
-#[cfg(test)]
-pub(crate) use clock::{Clock, ManualClock};
+#[cfg(all(test, feature = "testing"))]
+mod cache_tests;
 #[cfg(test)]
 pub(crate) use jwks::KeySet;
 #[cfg(test)]

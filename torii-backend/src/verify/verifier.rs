@@ -224,7 +224,7 @@ impl VerifierBuilder {
         self
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, feature = "testing"))]
     pub(crate) fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -281,7 +281,7 @@ pub(crate) fn normalize_issuer(issuer: &str) -> String {
 /// Makes aws-lc-rs jsonwebtoken's crypto provider unless the application chose one. Without
 /// this, a build in which some other crate also enables jsonwebtoken's `rust_crypto` feature
 /// would leave jsonwebtoken with two backends and no default, and it panics on first use.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     // An error means a provider is installed already (ours or the application's).
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
 }
