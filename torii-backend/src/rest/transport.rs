@@ -281,7 +281,7 @@ fn parse_api_url(text: &str) -> Result<Url, ConfigError> {
             "the API URL must not have a query, fragment or credentials",
         ));
     }
-    crate::net::require_https_or_loopback(&url)
+    crate::net::require_https_or_loopback(url.scheme(), url.host_str())
         .map(|()| url)
         .map_err(|problem| ConfigError::new(format!("the API URL {problem}")))
 }

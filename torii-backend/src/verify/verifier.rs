@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
+use http::Uri;
 
 use super::auth::Auth;
 use super::clock::Clock;
@@ -241,21 +241,14 @@ impl VerifierBuilder {
         install_crypto_provider();
         let config = |message: String| AuthError::new(AuthErrorKind::Configuration, message);
         let issuer = normalize_issuer(&self.issuer);
-        let issuer_url = Url::parse(&issuer)
-            .map_err(|_| config(format!("the issuer `{issuer}` is not a URL")))?;
-        crate::net::require_https_or_loopback(&issuer_url)
-            .map_err(|problem| config(format!("the issuer {problem}")))?;
-        let jwks_url = match &self.jwks_url {
-            Some(url) => {
-                Url::parse(url).map_err(|_| config("the JWKS URL is not a URL".to_owned()))?
-            }
-            None => Url::parse(&format!("{issuer}/_torii/.well-known/jwks.json"))
-                .map_err(|_| config("the issuer gives no JWKS URL".to_owned()))?,
-        };
-        crate::net::require_https_or_loopback(&jwks_url)
-            .map_err(|problem| config(format!("the JWKS URL {problem}")))?;
+        check_url(&issuer).map_err(|problem| config(format!("the issuer {problem}")))?;
+        let jwks_url = self
+            .jwks_url
+            .unwrap_or_else(|| format!("{issuer}/_torii/.well-known/jwks.json"));
+        let jwks_uri =
+            check_url(&jwks_url).map_err(|problem| config(format!("the JWKS URL {problem}")))?;
         let fetcher =
-            Fetcher::new(jwks_url, self.http_timeout, self.max_jwks_bytes).map_err(config)?;
+            Fetcher::new(jwks_uri, self.http_timeout, self.max_jwks_bytes).map_err(config)?;
         Ok(Verifier {
             inner: Arc::new(Inner {
                 rules: ClaimRules {
@@ -270,6 +263,17 @@ impl VerifierBuilder {
             }),
         })
     }
+}
+
+/// `text` as a URI that the network policy allows, with no query, fragment or credentials.
+fn check_url(text: &str) -> Result<Uri, String> {
+    let uri: Uri = text.parse().map_err(|_| "is not a URL".to_owned())?;
+    let credentials = uri.authority().is_some_and(|a| a.as_str().contains('@'));
+    if uri.query().is_some() || text.contains('#') || credentials {
+        return Err("must not have a query, fragment or credentials".to_owned());
+    }
+    crate::net::require_https_or_loopback(uri.scheme_str().unwrap_or(""), uri.host())?;
+    Ok(uri)
 }
 
 /// The issuer without one trailing slash, so `https://a/` and `https://a` are one issuer.

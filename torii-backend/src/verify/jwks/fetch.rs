@@ -1,39 +1,52 @@
 //! Fetching an issuer's key set, hardened: https (or loopback), no redirects, status 200 only,
-//! a timeout and a body cap.
+//! a timeout over the whole exchange and a body cap.
+//!
+//! The client is hyper with rustls (aws-lc-rs, Mozilla's roots from `webpki-roots`) rather than
+//! reqwest, so that a verify-only build stays small. hyper follows no redirects by itself.
 
 use std::time::Duration;
 
-use reqwest::{StatusCode, Url};
+use bytes::Bytes;
+use http::{Request, StatusCode, Uri, header};
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 
 use super::keys::KeySet;
 
 /// Downloads and reads one issuer's JWKS.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Fetcher {
-    http: reqwest::Client,
-    url: Url,
+    http: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    uri: Uri,
+    timeout: Duration,
     max_body: usize,
 }
 
 impl Fetcher {
-    /// A fetcher for `url`, which the caller has already checked against the network policy.
-    pub(crate) fn new(url: Url, timeout: Duration, max_body: usize) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("torii-rs/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| "the HTTP client for the key set could not be created".to_owned())?;
+    /// A fetcher for `uri`, which the caller has already checked against the network policy.
+    pub(crate) fn new(uri: Uri, timeout: Duration, max_body: usize) -> Result<Self, String> {
+        // The TLS provider is named here, not taken from a process default, so that a build in
+        // which rustls has several providers enabled cannot fail at run time.
+        let tls = HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .map_err(|error| format!("TLS for the key set could not be set up: {error}"))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let http = Client::builder(TokioExecutor::new()).build(tls);
         Ok(Self {
             http,
-            url,
+            uri,
+            timeout,
             max_body,
         })
     }
 
-    pub(crate) fn url(&self) -> &Url {
-        &self.url
+    pub(crate) fn uri(&self) -> &Uri {
+        &self.uri
     }
 
     /// Fetches and reads the key set.
@@ -42,48 +55,61 @@ impl Fetcher {
     ///
     /// What went wrong, in words fit for a log line (no secrets are involved here).
     pub(crate) async fn fetch(&self) -> Result<KeySet, String> {
-        let mut response = self
-            .http
-            .get(self.url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
+        let body = tokio::time::timeout(self.timeout, self.download())
             .await
-            .map_err(|error| {
-                if error.is_timeout() {
-                    "the key set request timed out".to_owned()
-                } else {
-                    format!("the key set request failed: {error}")
-                }
-            })?;
+            .map_err(|_| format!("the key set request timed out after {:?}", self.timeout))??;
+        KeySet::from_json(&body)
+    }
+
+    async fn download(&self) -> Result<Bytes, String> {
+        let request = Request::get(self.uri.clone())
+            .header(header::ACCEPT, "application/json")
+            .header(
+                header::USER_AGENT,
+                concat!("torii-rs/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(Empty::new())
+            .map_err(|error| format!("the key set request could not be built: {error}"))?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|error| format!("the key set request failed: {error}"))?;
         if response.status() != StatusCode::OK {
             return Err(format!(
                 "the key set request answered {}, not 200",
                 response.status().as_u16()
             ));
         }
-        if response
-            .content_length()
-            .is_some_and(|length| length > self.max_body as u64)
-        {
-            return Err(format!(
-                "the key set is larger than {} bytes",
-                self.max_body
-            ));
+        let too_large = || format!("the key set is larger than {} bytes", self.max_body);
+        let declared = response
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > self.max_body as u64) {
+            return Err(too_large());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let collected = Limited::new(response.into_body(), self.max_body)
+            .collect()
             .await
-            .map_err(|error| format!("reading the key set failed: {error}"))?
-        {
-            if body.len() + chunk.len() > self.max_body {
-                return Err(format!(
-                    "the key set is larger than {} bytes",
-                    self.max_body
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        KeySet::from_json(&body)
+            .map_err(|error| {
+                if error.is::<http_body_util::LengthLimitError>() {
+                    too_large()
+                } else {
+                    format!("reading the key set failed: {error}")
+                }
+            })?;
+        Ok(collected.to_bytes())
+    }
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("uri", &self.uri)
+            .field("timeout", &self.timeout)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
     }
 }

@@ -196,7 +196,7 @@ impl JwksCache {
         let outcome = match result {
             Ok(keys) => {
                 if keys.skipped() > 0 {
-                    tracing::debug!(url = %self.fetcher.url(), skipped = keys.skipped(), "skipped keys torii cannot use");
+                    tracing::debug!(url = %self.fetcher.uri(), skipped = keys.skipped(), "skipped keys torii cannot use");
                 }
                 let snapshot = Arc::new(Snapshot {
                     keys,
@@ -210,7 +210,7 @@ impl JwksCache {
                 self.failures.fetch_add(1, Ordering::Relaxed);
                 *lock(&self.last_failure) = Some(started);
                 let serving_stale = self.usable(started).is_some();
-                tracing::warn!(url = %self.fetcher.url(), %reason, serving_stale, "torii key set fetch failed");
+                tracing::warn!(url = %self.fetcher.uri(), %reason, serving_stale, "torii key set fetch failed");
                 *lock(&self.last_error) = Some(reason);
                 // Stale-if-error: the last good set keeps serving within its grace.
                 self.usable(self.clock.now())
@@ -244,7 +244,7 @@ impl JwksCache {
 impl std::fmt::Debug for JwksCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwksCache")
-            .field("url", &self.fetcher.url().as_str())
+            .field("uri", &self.fetcher.uri().to_string())
             .field("settings", &self.settings)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
