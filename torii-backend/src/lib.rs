@@ -6,10 +6,13 @@
 //!   from the Torii Backend API spec, so every operation is typed and misuse does not compile.
 //!   PATCH fields are tri-state: `.first_name("Ada")` sets, `.clear_last_name()` sends `null`,
 //!   and a field you do not touch is left out of the body.
-//! - **Session verification** (feature `verify`, on by default): local verification of Torii
-//!   session tokens.
+//! - **Session verification** (feature `verify`, on by default): [`verify_token`],
+//!   [`authenticate_request`] and [`Verifier`] check Torii session tokens locally; with features
+//!   `tower` and `axum`, [`middleware::RequireAuthLayer`] and an extractor for [`Auth`].
+//! - **A mock Torii** (feature `testing`) for your own tests: `testing::MockTorii`.
 //!
 //! ```no_run
+//! # #[cfg(feature = "api")]
 //! # async fn example() -> Result<(), torii_backend::Error> {
 //! let torii = torii_backend::Client::new("sk_test_…")?;
 //! let user = torii
@@ -26,7 +29,8 @@
 //! # Features
 //!
 //! - `api` (default): the REST client, its models and [`generate_api!`].
-//! - `verify` (default): token verification.
+//! - `verify` (default): token verification, with no REST code when used alone.
+//! - `tower`: the tower layer; `axum`: the extractor; `testing`: the mock Torii.
 
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
@@ -103,6 +107,30 @@ pub use torii_macros::generate_api;
 generate_api!("spec/server-v1.json");
 
 // The README's examples are compiled (and its `compile_fail` block checked) as doc tests.
-#[cfg(all(doctest, feature = "api"))]
+#[cfg(all(doctest, feature = "api", feature = "axum", feature = "testing"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// A verify-only build has no REST client:
+///
+/// ```compile_fail
+/// let client = torii_backend::Client::new("sk_test_123");
+/// ```
+///
+/// and no `generate_api!`:
+///
+/// ```compile_fail
+/// mod api {
+///     torii_backend::generate_api!("spec/server-v1.json");
+/// }
+/// ```
+///
+/// while verification is there:
+///
+/// ```no_run
+/// # async fn run(token: &str) -> Result<(), torii_backend::verify::AuthError> {
+/// torii_backend::verify_token(token, "https://auth.example.com").await?;
+/// # Ok(()) }
+/// ```
+#[cfg(all(doctest, feature = "verify", not(feature = "api")))]
+struct VerifyOnlyBuild;

@@ -19,11 +19,12 @@ pub(crate) type SkipPredicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 /// `{"error":{"code":"authentication_failed","message":"..."}}`).
 ///
 /// ```
+/// # #[cfg(feature = "axum")]
+/// # fn app() -> Result<axum::Router, torii_backend::verify::AuthError> {
 /// use axum::{Router, routing::get, Extension};
 /// use torii_backend::middleware::RequireAuthLayer;
 /// use torii_backend::verify::{Auth, Verifier};
 ///
-/// # fn app() -> Result<Router, torii_backend::verify::AuthError> {
 /// let verifier = Verifier::new("https://auth.example.com")?;
 /// let app = Router::new()
 ///     .route("/me", get(|Extension(auth): Extension<Auth>| async move { auth.user_id }))
