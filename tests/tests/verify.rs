@@ -620,3 +620,49 @@ async fn cache_settings_are_applied() {
         "with no cooldown every unknown kid refetches"
     );
 }
+
+#[tokio::test]
+async fn the_mock_serves_oidc_discovery_and_its_key_set() {
+    let torii = mock().await;
+    let addr: std::net::SocketAddr = torii
+        .issuer()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("loopback address");
+    let discovery =
+        torii_tests::raw_http::get(addr, "/.well-known/openid-configuration", &[]).await;
+    assert_eq!(discovery.status, 200);
+    let document: torii_backend::serde_json::Value =
+        torii_backend::serde_json::from_str(&discovery.body).expect("JSON");
+    assert_eq!(document["issuer"], torii.issuer());
+    assert_eq!(document["jwks_uri"], torii.jwks_url());
+    assert_eq!(
+        document["id_token_signing_alg_values_supported"],
+        json!(["ES256"])
+    );
+    let jwks = torii_tests::raw_http::get(addr, "/_torii/.well-known/jwks.json", &[]).await;
+    let keys: torii_backend::serde_json::Value =
+        torii_backend::serde_json::from_str(&jwks.body).expect("JSON");
+    assert_eq!(keys, torii.jwks());
+    assert_eq!(keys["keys"][0]["kid"], json!(torii.current_kid()));
+    assert!(
+        keys["keys"][0].get("d").is_none(),
+        "no private part is published"
+    );
+}
+
+#[tokio::test]
+async fn auth_errors_join_the_crate_error() {
+    let torii = mock().await;
+    let error = torii
+        .verifier()
+        .verify("not-a-token")
+        .await
+        .expect_err("malformed");
+    let umbrella = torii_backend::Error::from(error.clone());
+    assert!(
+        matches!(&umbrella, torii_backend::Error::Auth(e) if e.kind() == AuthErrorKind::Malformed)
+    );
+    assert_eq!(umbrella.to_string(), error.to_string());
+    assert!(std::error::Error::source(&umbrella).is_some());
+}
