@@ -30,28 +30,17 @@ async fn setup() -> (MockTorii, Verifier, ManualClock) {
     (torii, verifier, clock)
 }
 
-/// Waits (without sleeping) until the mock has received `count` key set requests.
-async fn until_fetches(torii: &MockTorii, count: usize) {
+/// Waits, yielding to the runtime but never sleeping, until `condition` holds; fails the test
+/// after 10 s.
+async fn until(what: &str, condition: impl Fn() -> bool) {
     let reached = async {
-        while torii.jwks_fetches() < count {
+        while !condition() {
             tokio::task::yield_now().await;
         }
     };
     tokio::time::timeout(Duration::from_secs(10), reached)
         .await
-        .expect("the fetch reached the mock");
-}
-
-/// Waits until the verifier has recorded `count` failed fetches.
-async fn until_failures(verifier: &Verifier, count: u64) {
-    let reached = async {
-        while verifier.jwks_stats().failures < count {
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), reached)
-        .await
-        .expect("the failure was recorded");
+        .unwrap_or_else(|_| panic!("{what}"));
 }
 
 #[tokio::test]
@@ -74,7 +63,7 @@ async fn near_expiry_a_request_is_served_at_once_and_a_refresh_starts_behind_it(
     clock.advance(FRESH.mul_f64(0.85));
     let served = tokio::time::timeout(Duration::from_secs(10), verifier.verify(&token)).await;
     served.expect("not waiting on the refresh").expect("valid");
-    until_fetches(&torii, 2).await;
+    until("the fetch reached the mock", || torii.jwks_fetches() >= 2).await;
 }
 
 #[tokio::test]
@@ -94,20 +83,16 @@ async fn a_background_refresh_brings_in_rotated_keys() {
         .expires_in(Duration::from_secs(7200))
         .sign();
     verifier.verify(&old).await.expect("served from the cache");
-    until_fetches(&torii, 2).await;
+    until("the fetch reached the mock", || torii.jwks_fetches() >= 2).await;
     let token = torii
         .token()
         .kid(new_kid)
         .expires_in(Duration::from_secs(7200))
         .sign();
-    let known = async {
-        while verifier.jwks_stats().keys < 2 {
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), known)
-        .await
-        .expect("refresh stored");
+    until("the refreshed set was stored", || {
+        verifier.jwks_stats().keys >= 2
+    })
+    .await;
     verifier
         .verify(&token)
         .await
@@ -130,7 +115,10 @@ async fn stale_keys_serve_within_the_grace_then_fail() {
         .verify(&token)
         .await
         .expect("stale but within the grace");
-    until_failures(&verifier, 1).await;
+    until("the failure was recorded", || {
+        verifier.jwks_stats().failures >= 1
+    })
+    .await;
 
     clock.advance(GRACE - Duration::from_secs(10));
     verifier
