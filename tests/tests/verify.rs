@@ -391,6 +391,26 @@ async fn a_rotated_key_is_picked_up_after_one_refetch() {
     assert_eq!(torii.jwks_fetches(), 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_tokens_with_a_rotated_key_all_verify_after_one_refetch() {
+    let torii = mock().await;
+    let verifier = torii.verifier();
+    verifier.warm_up().await.expect("warm");
+    torii.rotate_key();
+    let token = Arc::new(torii.token().sign());
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let (verifier, token) = (verifier.clone(), Arc::clone(&token));
+        tasks.push(tokio::spawn(async move { verifier.verify(&token).await }));
+    }
+    for task in tasks {
+        task.await
+            .expect("task")
+            .expect("the rotated key is found by the shared refetch");
+    }
+    assert_eq!(torii.jwks_fetches(), 2);
+}
+
 #[tokio::test]
 async fn a_flood_of_unknown_kids_is_bounded_by_the_cooldown() {
     let torii = mock().await;

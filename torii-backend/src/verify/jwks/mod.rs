@@ -131,7 +131,7 @@ impl JwksCache {
             if !self.cooled_down(&self.last_miss_refetch, now)
                 || !self.cooled_down(&self.last_failure, now)
             {
-                return Err(unknown_key());
+                return self.key_from_running_fetch(kid).await;
             }
             *lock(&self.last_miss_refetch) = Some(now);
         } else if !self.cooled_down(&self.last_failure, now) {
@@ -139,6 +139,19 @@ impl JwksCache {
         }
         let snapshot = self.fetch_shared().await?;
         snapshot.keys.get(kid).cloned().ok_or_else(unknown_key)
+    }
+
+    /// Within the cooldown no new fetch starts, but one may be running (started by the first
+    /// request that met the new `kid` of a rotation): wait for it rather than refuse a token it
+    /// may bring the key for.
+    async fn key_from_running_fetch(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
+        if self.fetch_lock.try_lock().is_ok() {
+            return Err(unknown_key());
+        }
+        drop(self.fetch_lock.lock().await);
+        self.usable(self.clock.now())
+            .and_then(|snapshot| snapshot.keys.get(kid).cloned())
+            .ok_or_else(unknown_key)
     }
 
     /// Fetches now unless a fetch is already under way, in which case it waits for that one.
