@@ -10,10 +10,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
-use tokio::task::JoinHandle;
 
+use super::MockTorii;
 use super::keys::SigningKey;
-use crate::verify::Verifier;
 
 /// A way to break the mock's JWKS endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +34,8 @@ pub enum JwksFault {
     Redirect(String),
 }
 
-struct IssuerState {
-    issuer: String,
+pub(super) struct IssuerState {
+    pub(super) issuer: String,
     keys: Mutex<Vec<Arc<SigningKey>>>,
     fetches: AtomicUsize,
     fault: Mutex<Option<JwksFault>>,
@@ -44,7 +43,17 @@ struct IssuerState {
 }
 
 impl IssuerState {
-    fn keys(&self) -> MutexGuard<'_, Vec<Arc<SigningKey>>> {
+    pub(super) fn new(issuer: String) -> Self {
+        Self {
+            issuer,
+            keys: Mutex::new(Vec::new()),
+            fetches: AtomicUsize::new(0),
+            fault: Mutex::new(None),
+            next_kid: AtomicUsize::new(1),
+        }
+    }
+
+    pub(super) fn keys(&self) -> MutexGuard<'_, Vec<Arc<SigningKey>>> {
         self.keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -66,74 +75,28 @@ impl IssuerState {
     }
 }
 
-/// An in-process Torii on loopback, for tests. See the [module docs](super).
-///
-/// The server stops when the `MockTorii` is dropped.
-pub struct MockTorii {
-    state: Arc<IssuerState>,
-    server: JoinHandle<()>,
+/// The issuer's routes: the JWKS and OIDC discovery.
+pub(super) fn router(state: Arc<IssuerState>) -> Router {
+    Router::new()
+        .route("/_torii/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/openid-configuration", get(discovery))
+        .with_state(state)
 }
 
+/// The issuer half: tokens, keys and JWKS faults.
 impl MockTorii {
-    /// Starts a mock on 127.0.0.1 with a free port and one signing key.
-    ///
-    /// # Errors
-    ///
-    /// When no loopback port can be bound.
-    pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(IssuerState {
-            issuer: format!("http://{addr}"),
-            keys: Mutex::new(Vec::new()),
-            fetches: AtomicUsize::new(0),
-            fault: Mutex::new(None),
-            next_kid: AtomicUsize::new(1),
-        });
-        let app = Router::new()
-            .route("/_torii/.well-known/jwks.json", get(jwks))
-            .route("/.well-known/openid-configuration", get(discovery))
-            .with_state(Arc::clone(&state));
-        let server = tokio::spawn(async move {
-            // Serving ends only when the task is aborted (on drop) or the listener fails.
-            let _ = axum::serve(listener, app).await;
-        });
-        let mock = Self { state, server };
-        mock.rotate_key();
-        Ok(mock)
-    }
-
-    /// The issuer URL, `http://127.0.0.1:<port>`.
-    pub fn issuer(&self) -> &str {
-        &self.state.issuer
-    }
-
-    /// The JWKS URL, `{issuer}/_torii/.well-known/jwks.json`.
-    pub fn jwks_url(&self) -> String {
-        format!("{}/_torii/.well-known/jwks.json", self.state.issuer)
-    }
-
-    /// A verifier for this issuer with the default settings.
-    ///
-    /// # Panics
-    ///
-    /// Never: the mock's issuer is a loopback URL, which a verifier always accepts.
-    pub fn verifier(&self) -> Verifier {
-        Verifier::new(self.issuer()).expect("a loopback issuer is a valid verifier configuration")
-    }
-
     /// A token builder with valid defaults: this issuer, `sub` `user_test`, `pid` `env_test`,
     /// issued now, expiring in 5 minutes, signed with the current key.
     pub fn token(&self) -> TokenBuilder {
         let now = unix_now();
         let mut claims = Map::new();
-        claims.insert("iss".into(), json!(self.state.issuer));
+        claims.insert("iss".into(), json!(self.issuer.issuer));
         claims.insert("sub".into(), json!("user_test"));
         claims.insert("pid".into(), json!("env_test"));
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now + 300));
         TokenBuilder {
-            state: Arc::clone(&self.state),
+            state: Arc::clone(&self.issuer),
             header: Map::new(),
             claims,
             signing_kid: None,
@@ -145,7 +108,7 @@ impl MockTorii {
     pub fn rotate_key(&self) -> String {
         let kid = format!(
             "mock-key-{}",
-            self.state.next_kid.fetch_add(1, Ordering::Relaxed)
+            self.issuer.next_kid.fetch_add(1, Ordering::Relaxed)
         );
         self.add_key(&kid);
         kid
@@ -154,59 +117,37 @@ impl MockTorii {
     /// Adds a new signing key with this `kid` and makes it current (two mocks given the same
     /// `kid` have colliding kids with different keys).
     pub fn add_key(&self, kid: &str) {
-        self.state.keys().push(Arc::new(SigningKey::generate(kid)));
+        self.issuer.keys().push(Arc::new(SigningKey::generate(kid)));
     }
 
     /// Removes the key `kid` from the JWKS; tokens it signed stop verifying once verifiers
     /// refetch.
     pub fn remove_key(&self, kid: &str) {
-        self.state.keys().retain(|key| key.kid() != kid);
+        self.issuer.keys().retain(|key| key.kid() != kid);
     }
 
     /// The `kid` of the current signing key.
     pub fn current_kid(&self) -> Option<String> {
-        self.state.current().map(|key| key.kid().to_owned())
+        self.issuer.current().map(|key| key.kid().to_owned())
     }
 
     /// The key set the JWKS endpoint serves.
     pub fn jwks(&self) -> Value {
-        self.state.jwks()
+        self.issuer.jwks()
     }
 
     /// How many requests the JWKS endpoint has received.
     pub fn jwks_fetches(&self) -> usize {
-        self.state.fetches.load(Ordering::SeqCst)
+        self.issuer.fetches.load(Ordering::SeqCst)
     }
 
     /// Breaks the JWKS endpoint (`Some`) or mends it (`None`).
     pub fn set_jwks_fault(&self, fault: Option<JwksFault>) {
         *self
-            .state
+            .issuer
             .fault
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = fault;
-    }
-}
-
-impl Drop for MockTorii {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-impl std::fmt::Debug for MockTorii {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kids: Vec<String> = self
-            .state
-            .keys()
-            .iter()
-            .map(|k| k.kid().to_owned())
-            .collect();
-        f.debug_struct("MockTorii")
-            .field("issuer", &self.state.issuer)
-            .field("kids", &kids)
-            .field("jwks_fetches", &self.jwks_fetches())
-            .finish_non_exhaustive()
     }
 }
 

@@ -16,7 +16,14 @@
 //! # }
 //! ```
 
+#[cfg(feature = "api")]
+mod backend;
 mod issuer;
 mod keys;
+mod mock;
+mod server;
 
-pub use issuer::{JwksFault, MockTorii, TokenBuilder};
+#[cfg(feature = "api")]
+pub use backend::{ApiFault, MockError, UserSeed};
+pub use issuer::{JwksFault, TokenBuilder};
+pub use mock::MockTorii;
