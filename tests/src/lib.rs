@@ -4,6 +4,8 @@
 #![deny(missing_docs)]
 
 pub mod capture;
+pub mod patch_intents;
 pub mod raw_http;
 pub mod reference;
 pub mod samples;
+pub mod spec_schema;

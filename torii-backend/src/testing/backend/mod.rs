@@ -135,18 +135,8 @@ pub(crate) fn router(api: Arc<ApiState>) -> Router {
         MethodFilter::DELETE,
     );
     Routes::new(api)
-        .add(
-            "list",
-            get,
-            "/allowed-origins",
-            list_allowed_origins,
-        )
-        .add(
-            "set",
-            put,
-            "/allowed-origins",
-            set_allowed_origins,
-        )
+        .add("list", get, "/allowed-origins", list_allowed_origins)
+        .add("set", put, "/allowed-origins", set_allowed_origins)
         .add("createUser", post, "/users", create_user)
         .add("searchUsers", post, "/users/search", search_users)
         .add("getUser", get, "/users/{userId}", get_user)

@@ -1,0 +1,146 @@
+//! MockTorii's fault injection as a client sees it: each fault, scoped to the next requests or
+//! to one operation, counted, and cleared.
+
+use std::time::Duration;
+
+use torii_backend::testing::{ApiFault, MockTorii};
+use torii_backend::{Client, Error};
+
+fn client_with_timeout(torii: &MockTorii, timeout: Duration) -> Client {
+    Client::builder()
+        .secret_key(torii.secret_key())
+        .api_url(torii.api_url())
+        .timeout(timeout)
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn each_fault_reaches_the_client_as_a_typed_error() {
+    let torii = MockTorii::start().await.expect("mock");
+    let client = client_with_timeout(&torii, Duration::from_millis(500));
+    let list = || client.allowed_origins().list().send();
+
+    torii.fail_next(1, ApiFault::Unavailable);
+    let Err(Error::Api(error)) = list().await else {
+        panic!("503")
+    };
+    assert_eq!(
+        (error.status().as_u16(), error.code()),
+        (503, Some("unavailable"))
+    );
+
+    torii.fail_next(1, ApiFault::RateLimited { retry_after: None });
+    let Err(Error::Api(error)) = list().await else {
+        panic!("429")
+    };
+    assert_eq!(error.status().as_u16(), 429);
+    assert_eq!(error.retry_after(), None);
+
+    torii.fail_next(
+        1,
+        ApiFault::RateLimited {
+            retry_after: Some(Duration::from_millis(1500)),
+        },
+    );
+    let Err(Error::Api(error)) = list().await else {
+        panic!("429")
+    };
+    assert_eq!(
+        error.retry_after(),
+        Some(Duration::from_secs(2)),
+        "whole seconds, rounded up"
+    );
+
+    torii.fail_next(1, ApiFault::Status(402));
+    let Err(Error::Api(error)) = list().await else {
+        panic!("402")
+    };
+    assert_eq!(
+        (error.status().as_u16(), error.code()),
+        (402, Some("injected_fault"))
+    );
+
+    torii.fail_next(
+        1,
+        ApiFault::RawBody {
+            status: 502,
+            body: "<html>bad gateway</html>".into(),
+        },
+    );
+    let Err(Error::Api(error)) = list().await else {
+        panic!("502")
+    };
+    assert_eq!(error.status().as_u16(), 502);
+    assert_eq!(error.body(), "<html>bad gateway</html>");
+    assert_eq!(error.code(), None);
+
+    torii.fail_next(1, ApiFault::DropConnection);
+    let Err(Error::Transport(error)) = list().await else {
+        panic!("dropped")
+    };
+    assert!(!error.is_timeout(), "{error}");
+
+    torii.fail_next(1, ApiFault::Hang);
+    let Err(Error::Transport(error)) = list().await else {
+        panic!("hung")
+    };
+    assert!(error.is_timeout(), "{error}");
+
+    torii.fail_next(1, ApiFault::Slow(Duration::from_secs(5)));
+    let Err(Error::Transport(error)) = list().await else {
+        panic!("slow")
+    };
+    assert!(error.is_timeout(), "{error}");
+
+    torii.fail_next(1, ApiFault::Slow(Duration::from_millis(20)));
+    list().await.expect("slow but within the timeout");
+    list().await.expect("every fault was used up");
+    assert_eq!(torii.calls("list"), 10);
+}
+
+/// The status of a failed call, `None` for a success.
+fn status<T>(result: Result<T, Error>) -> Option<u16> {
+    result.err().and_then(|e| e.status()).map(|s| s.as_u16())
+}
+
+#[tokio::test]
+async fn faults_are_scoped_to_an_operation_and_a_number_of_requests() {
+    let torii = MockTorii::start().await.expect("mock");
+    let client = torii.client();
+    torii
+        .fail_operation("listOrganizations", 2, ApiFault::Unavailable)
+        .expect("known operation");
+    torii.fail_next(1, ApiFault::Status(500));
+
+    // Rules are served in the order planned: the organization listing meets its own first.
+    assert_eq!(
+        status(client.organizations().list().send().await),
+        Some(503)
+    );
+    assert_eq!(
+        status(client.allowed_origins().list().send().await),
+        Some(500)
+    );
+    assert_eq!(status(client.allowed_origins().list().send().await), None);
+    assert_eq!(
+        status(client.organizations().list().send().await),
+        Some(503)
+    );
+    assert_eq!(status(client.organizations().list().send().await), None);
+    assert_eq!(torii.calls("listOrganizations"), 3);
+    assert_eq!(torii.calls("list"), 2);
+    assert_eq!(torii.api_requests(), 5);
+
+    let unknown = torii.fail_operation("listOrganisations", 1, ApiFault::Unavailable);
+    assert_eq!(unknown.expect_err("unknown").code(), "unknown_operation");
+
+    torii.fail_next(10, ApiFault::Unavailable);
+    torii.clear_faults();
+    client
+        .allowed_origins()
+        .list()
+        .send()
+        .await
+        .expect("cleared");
+}
