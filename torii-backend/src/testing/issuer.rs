@@ -36,6 +36,8 @@ pub enum JwksFault {
 
 pub(super) struct IssuerState {
     pub(super) issuer: String,
+    /// The default `pid` of minted tokens.
+    environment: String,
     keys: Mutex<Vec<Arc<SigningKey>>>,
     fetches: AtomicUsize,
     fault: Mutex<Option<JwksFault>>,
@@ -43,9 +45,10 @@ pub(super) struct IssuerState {
 }
 
 impl IssuerState {
-    pub(super) fn new(issuer: String) -> Self {
+    pub(super) fn new(issuer: String, environment: String) -> Self {
         Self {
             issuer,
+            environment,
             keys: Mutex::new(Vec::new()),
             fetches: AtomicUsize::new(0),
             fault: Mutex::new(None),
@@ -85,14 +88,16 @@ pub(super) fn router(state: Arc<IssuerState>) -> Router {
 
 /// The issuer half: tokens, keys and JWKS faults.
 impl MockTorii {
-    /// A token builder with valid defaults: this issuer, `sub` `user_test`, `pid` `env_test`,
+    /// A token builder with valid defaults: this issuer, `sub` `user_test`, `pid` the mock's
+    /// environment (its [`environment_id`](MockTorii::environment_id) with feature `api`,
+    /// `env_test` without),
     /// issued now, expiring in 5 minutes, signed with the current key.
     pub fn token(&self) -> TokenBuilder {
         let now = unix_now();
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(self.issuer.issuer));
         claims.insert("sub".into(), json!("user_test"));
-        claims.insert("pid".into(), json!("env_test"));
+        claims.insert("pid".into(), json!(self.issuer.environment));
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now + 300));
         TokenBuilder {

@@ -29,13 +29,15 @@ impl MockTorii {
     /// When no loopback port can be bound.
     pub async fn start() -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let issuer = Arc::new(IssuerState::new(format!(
-            "http://{}",
-            listener.local_addr()?
-        )));
-        let app = issuer::router(Arc::clone(&issuer));
+        let url = format!("http://{}", listener.local_addr()?);
         #[cfg(feature = "api")]
         let api = Arc::new(ApiState::new());
+        #[cfg(feature = "api")]
+        let environment = api.environment_id().to_string();
+        #[cfg(not(feature = "api"))]
+        let environment = "env_test".to_owned();
+        let issuer = Arc::new(IssuerState::new(url, environment));
+        let app = issuer::router(Arc::clone(&issuer));
         #[cfg(feature = "api")]
         let app = app.merge(backend::router(Arc::clone(&api)));
         let mock = Self {

@@ -4,6 +4,35 @@
 //! documents, mints tokens with any claims, `kid` and times, rotates keys, counts key set
 //! fetches, and breaks its JWKS endpoint on request ([`JwksFault`]).
 //!
+//! With feature `api` (on by default) the same server is the Backend API too: every operation
+//! of the spec over an in-memory environment with the server's rules, seeding helpers, fault
+//! injection ([`ApiFault`]) and call counters; [`MockTorii::client`] is a client for it.
+//!
+//! # The Backend API: what it does as the real server does
+//!
+//! - The secret key ([`MockTorii::secret_key`]) is required as `Authorization: Bearer …`;
+//!   anything else is 401.
+//! - Errors are `application/problem+json` with `type`, `title`, `status`, `detail`, and
+//!   Torii's `code` and `supportId`.
+//! - Users: a duplicate email is 409; PATCH fields are tri-state; metadata merges deeply and a
+//!   `null` inside a bag removes that key; the three bags of a user may hold 8 KB together
+//!   (organization and membership bags 8 KB each); delete is a soft delete after which the user
+//!   answers 403, so a second delete is 403; ban revokes every session.
+//! - Search applies every filter of `ServerUserSearchRequest`. Deleted users are only listed
+//!   when `statuses` asks for them.
+//! - Every listing is ordered by id (ids are time-ordered, so this is creation order; members
+//!   are ordered by user id) and paginated by cursor: `limit` 1 to 100 (20 by default),
+//!   `nextCursor` the id of the last item when `hasMore`.
+//!
+//! # The Backend API: what is only the mock's
+//!
+//! - Seeding: [`MockTorii::seed_user`], [`MockTorii::create_session`],
+//!   [`MockTorii::create_organization`], [`MockTorii::add_member`],
+//!   [`MockTorii::accept_invitation`].
+//! - Faults ([`ApiFault`]): for the next requests ([`MockTorii::fail_next`]) or the next
+//!   requests to one operation ([`MockTorii::fail_operation`]).
+//! - Counting: [`MockTorii::calls`] per operation, faulted requests included.
+//!
 //! ```
 //! use torii_backend::testing::MockTorii;
 //!

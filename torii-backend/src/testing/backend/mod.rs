@@ -2,30 +2,7 @@
 //! `spec/server-v1.json` over an in-memory environment, on the same loopback server as the
 //! issuer.
 //!
-//! # What it does as the real server does
-//!
-//! - The secret key ([`MockTorii::secret_key`]) is required as `Authorization: Bearer …`;
-//!   anything else is 401.
-//! - Errors are `application/problem+json` with `type`, `title`, `status`, `detail`, and
-//!   Torii's `code` and `supportId`.
-//! - Users: a duplicate email is 409; PATCH fields are tri-state; metadata merges deeply and a
-//!   `null` inside a bag removes that key; the three bags of a user may hold 8 KB together
-//!   (organization and membership bags 8 KB each); delete is a soft delete after which the user
-//!   answers 403, so a second delete is 403; ban revokes every session.
-//! - Search applies every filter of `ServerUserSearchRequest`. Deleted users are only listed
-//!   when `statuses` asks for them.
-//! - Every listing is ordered by id (ids are time-ordered, so this is creation order; members
-//!   are ordered by user id) and paginated by cursor: `limit` 1 to 100 (20 by default),
-//!   `nextCursor` the id of the last item when `hasMore`.
-//!
-//! # What is only the mock's
-//!
-//! - Seeding: [`MockTorii::seed_user`], [`MockTorii::create_session`],
-//!   [`MockTorii::create_organization`], [`MockTorii::add_member`],
-//!   [`MockTorii::accept_invitation`].
-//! - Faults ([`ApiFault`]): for the next requests ([`MockTorii::fail_next`]) or the next
-//!   requests to one operation ([`MockTorii::fail_operation`]).
-//! - Counting: [`MockTorii::calls`] per operation, faulted requests included.
+//! The rules it follows are documented on the `testing` module.
 
 mod faults;
 mod handlers;
@@ -107,6 +84,10 @@ impl ApiState {
             faults: Mutex::new(FaultPlan::default()),
             calls: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    pub(crate) fn environment_id(&self) -> Uuid {
+        self.store().environment_id()
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -364,7 +345,7 @@ impl MockTorii {
 
     /// The id of the mock's environment, `environmentId` of everything it returns.
     pub fn environment_id(&self) -> Uuid {
-        self.api.store().environment_id()
+        self.api.environment_id()
     }
 
     /// A [`Client`](crate::Client) for this mock, with the default settings.
