@@ -9,3 +9,4 @@ pub mod raw_http;
 pub mod reference;
 pub mod samples;
 pub mod spec_schema;
+pub mod trace_capture;

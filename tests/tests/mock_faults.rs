@@ -3,14 +3,17 @@
 
 use std::time::Duration;
 
+use torii_backend::rest::RetryPolicy;
 use torii_backend::testing::{ApiFault, MockTorii};
 use torii_backend::{Client, Error};
 
+/// A client that sends every request once, so that each fault reaches the test as it is.
 fn client_with_timeout(torii: &MockTorii, timeout: Duration) -> Client {
     Client::builder()
         .secret_key(torii.secret_key())
         .api_url(torii.api_url())
         .timeout(timeout)
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .expect("client")
 }
@@ -107,7 +110,7 @@ fn status<T>(result: Result<T, Error>) -> Option<u16> {
 #[tokio::test]
 async fn faults_are_scoped_to_an_operation_and_a_number_of_requests() {
     let torii = MockTorii::start().await.expect("mock");
-    let client = torii.client();
+    let client = client_with_timeout(&torii, Duration::from_secs(5));
     torii
         .fail_operation("listOrganizations", 2, ApiFault::Unavailable)
         .expect("known operation");

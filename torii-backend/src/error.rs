@@ -48,6 +48,36 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(http::StatusCode::NOT_FOUND)
     }
+
+    /// Whether the API answered 429 Too Many Requests (see [`ApiError::retry_after`]).
+    #[cfg(feature = "api")]
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(http::StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// Whether trying again later may succeed: a transport failure, or a status that says so
+    /// (408, 429, 502, 503, 504). The client has already retried as its
+    /// [`RetryPolicy`](crate::rest::RetryPolicy) allows; this is for what you do next.
+    #[cfg(feature = "api")]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(error) => error.is_retryable(),
+            Self::Transport(_) => true,
+            _ => false,
+        }
+    }
+
+    /// How many times the request was sent, retries included, for API and transport errors;
+    /// `None` for the others (an argument or the configuration refused before sending, or a
+    /// response that did not decode).
+    #[cfg(feature = "api")]
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Self::Api(error) => Some(error.attempts()),
+            Self::Transport(error) => Some(error.attempts()),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Error {

@@ -68,6 +68,11 @@ pub mod __private;
 #[cfg(feature = "api")]
 pub use ::{chrono, serde_json, uuid};
 
+/// The HTTP client the REST client runs on, re-exported so that a `reqwest::Client` given to
+/// [`ClientBuilder::http_client`](rest::ClientBuilder::http_client) is of the same version.
+#[cfg(feature = "api")]
+pub use ::reqwest;
+
 #[cfg(feature = "api")]
 pub use rest::{ApiError, ClientBuilder, SecretKey};
 

@@ -10,8 +10,8 @@ pub use ::uuid::Uuid;
 
 pub use crate::error::{Error, InvalidArgument};
 pub use crate::rest::{
-    ClientBuilder, IntoJsonObject, IntoPathArg, JsonObject, PathArg, QueryValue, Request,
-    Transport, defer, tristate,
+    ClientBuilder, IntoJsonObject, IntoPathArg, Items, JsonObject, Pages, Paginated, PathArg,
+    QueryValue, Request, Transport, collect_items, defer, tristate,
 };
 
 /// The future a request builder turns into with `.await`.

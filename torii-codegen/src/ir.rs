@@ -107,8 +107,23 @@ pub(crate) struct Operation {
     pub(crate) body: Option<Body>,
     /// `None` when the success response has no body.
     pub(crate) response: Option<TypeRef>,
+    /// Set when the operation pages through a list with a cursor.
+    pub(crate) pagination: Option<Pagination>,
     pub(crate) summary: Option<String>,
     pub(crate) description: Option<String>,
+}
+
+/// How a cursor-paginated operation pages: a `cursor` query parameter, and a response object
+/// with the page's `items`, the `nextCursor` to send back and, optionally, `hasMore`.
+#[derive(Debug, Clone)]
+pub(crate) struct Pagination {
+    /// The `cursor` query parameter.
+    pub(crate) cursor: Param,
+    pub(crate) page: Ident,
+    pub(crate) items_field: Ident,
+    pub(crate) item: TypeRef,
+    pub(crate) next_cursor_field: Ident,
+    pub(crate) has_more_field: Option<Ident>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, child};
 use crate::ir::{
-    Api, Body, Field, HttpMethod, Model, ModelShape, NamedKind, Operation, Param, Resource,
-    Segment, TypeRef,
+    Api, Body, Field, HttpMethod, Model, ModelShape, NamedKind, Operation, Pagination, Param,
+    Resource, Segment, TypeRef,
 };
 use crate::naming;
 use crate::schema::{SchemaReader, check_keywords, enum_variants};
@@ -26,6 +26,9 @@ const PATH_ITEM_ANNOTATIONS: &[&str] = &["summary", "description", "servers", "p
 
 /// Method names every builder has; a setter may not take them.
 const BUILDER_METHODS: &[&str] = &["send", "into_future"];
+
+/// Method names the builders of paginated operations add.
+const PAGINATION_METHODS: &[&str] = &["pages", "items", "collect_items"];
 
 /// Reads `doc`, collecting every problem rather than stopping at the first.
 pub(crate) fn read(doc: &Value) -> Result<Api, Vec<Error>> {
@@ -137,6 +140,7 @@ pub(crate) fn read(doc: &Value) -> Result<Api, Vec<Error>> {
         resources,
     };
     attach_body_fields(&mut api);
+    attach_pagination(&mut api);
     for operation in api.resources.iter().flat_map(|r| &r.operations) {
         if let Err(error) = check_builder_names(operation) {
             errors.push(error.in_operation(&operation.operation_id));
@@ -471,6 +475,8 @@ fn read_operation(
         query_params,
         body,
         response,
+        // Set once every model is known (`attach_pagination`).
+        pagination: None,
         summary: operation
             .get("summary")
             .and_then(Value::as_str)
@@ -849,10 +855,11 @@ fn check_builder_names(operation: &Operation) -> Result<(), Error> {
             }
         }
     }
-    if let Some(name) = setters
-        .iter()
-        .find(|name| BUILDER_METHODS.contains(&name.as_str()))
-    {
+    let taken = |name: &str| {
+        BUILDER_METHODS.contains(&name)
+            || (operation.pagination.is_some() && PAGINATION_METHODS.contains(&name))
+    };
+    if let Some(name) = setters.iter().find(|name| taken(name)) {
         return Err(Error::new(
             pointer,
             format!("the setter `{name}` would clash with the builder method of that name"),
@@ -971,4 +978,60 @@ fn attach_body_fields(api: &mut Api) {
                 .unwrap_or_default();
         }
     }
+}
+
+/// Marks the operations that page with a cursor: a `cursor` query parameter, answered by an
+/// object with an `items` array and a `nextCursor` of the cursor's type (and maybe `hasMore`).
+/// Anything else is an ordinary operation.
+fn attach_pagination(api: &mut Api) {
+    let structs: HashMap<String, Vec<Field>> = api
+        .models
+        .iter()
+        .filter_map(|m| match &m.shape {
+            ModelShape::Struct(fields) => Some((m.name.to_string(), fields.clone())),
+            _ => None,
+        })
+        .collect();
+    for operation in api
+        .resources
+        .iter_mut()
+        .flat_map(|r| r.operations.iter_mut())
+    {
+        operation.pagination = pagination_of(operation, &structs);
+    }
+}
+
+fn pagination_of(
+    operation: &Operation,
+    structs: &HashMap<String, Vec<Field>>,
+) -> Option<Pagination> {
+    let cursor = operation
+        .query_params
+        .iter()
+        .find(|p| p.wire == "cursor" && !p.required)?;
+    let Some(TypeRef::Named(page, NamedKind::Struct)) = &operation.response else {
+        return None;
+    };
+    let fields = structs.get(&page.to_string())?;
+    let field = |wire: &str| fields.iter().find(|f| f.wire == wire);
+    let items = field("items").filter(|f| f.required && !f.nullable)?;
+    let TypeRef::Array(item) = &items.ty else {
+        return None;
+    };
+    // The next cursor must come back as an `Option` of the cursor parameter's type.
+    let next_cursor = field("nextCursor")
+        .filter(|f| f.ty == cursor.ty && (!f.required || f.nullable) && !f.tri_state)?;
+    let has_more = match field("hasMore") {
+        None => None,
+        Some(f) if f.ty == TypeRef::Bool && f.required && !f.nullable => Some(f.name.clone()),
+        Some(_) => return None,
+    };
+    Some(Pagination {
+        cursor: cursor.clone(),
+        page: page.clone(),
+        items_field: items.name.clone(),
+        item: (**item).clone(),
+        next_cursor_field: next_cursor.name.clone(),
+        has_more_field: has_more,
+    })
 }

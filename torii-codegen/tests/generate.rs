@@ -201,3 +201,68 @@ fn arbitrary_documents_never_panic() {
         }
     }
 }
+
+/// A list operation with the given query parameters and a page schema with the given
+/// properties.
+fn paged_spec(query: &str, page_properties: &str) -> String {
+    format!(
+        r##"{{"openapi": "3.1.0", "paths": {{"/things": {{"get": {{"operationId": "listThings", "tags": ["Things"],
+            "parameters": [{query}],
+            "responses": {{"200": {{"description": "ok", "content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/Page"}}}}}}}}}}}}}}}},
+            "components": {{"schemas": {{"Page": {{"type": "object", "required": ["items"], "properties": {{{page_properties}}}}}}}}}}}"##
+    )
+}
+
+const CURSOR: &str = r#"{"name": "cursor", "in": "query", "schema": {"type": "string"}}"#;
+const ITEMS: &str = r#""items": {"type": "array", "items": {"type": "integer"}}"#;
+
+#[test]
+fn cursor_pages_get_streams_and_other_lists_do_not() {
+    let paged = pretty(&paged_spec(
+        CURSOR,
+        &format!(r#"{ITEMS}, "nextCursor": {{"type": ["string", "null"]}}"#),
+    ));
+    assert!(paged.contains("impl ::torii_backend::__private::Paginated for ThingsList"));
+    assert!(paged.contains("pub fn items(self)"));
+    // Without `hasMore`, the next cursor alone says whether a page follows.
+    assert!(!paged.contains("has_more"));
+
+    for (query, properties) in [
+        // no cursor parameter
+        (
+            "",
+            format!(r#"{ITEMS}, "nextCursor": {{"type": "string"}}"#),
+        ),
+        // no next cursor in the page
+        (CURSOR, ITEMS.to_owned()),
+        // a next cursor of another type than the parameter
+        (
+            CURSOR,
+            format!(r#"{ITEMS}, "nextCursor": {{"type": "integer"}}"#),
+        ),
+        // `hasMore` that is not a boolean
+        (
+            CURSOR,
+            format!(
+                r#"{ITEMS}, "nextCursor": {{"type": "string"}}, "hasMore": {{"type": "string"}}"#
+            ),
+        ),
+    ] {
+        let plain = pretty(&paged_spec(query, &properties));
+        assert!(!plain.contains("Paginated for"), "{query} {properties}");
+    }
+}
+
+#[test]
+fn a_paginated_builder_refuses_setters_named_like_its_stream_methods() {
+    let items_param = r#"{"name": "items", "in": "query", "schema": {"type": "string"}}"#;
+    let spec = paged_spec(
+        &format!("{CURSOR}, {items_param}"),
+        &format!(r#"{ITEMS}, "nextCursor": {{"type": "string"}}"#),
+    );
+    let found = errors(&spec);
+    assert!(
+        found[0].contains("the setter `items` would clash with the builder method of that name"),
+        "{found:?}"
+    );
+}

@@ -7,6 +7,8 @@ use std::time::Duration;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
 
+use super::retry::{is_retryable_status, parse_retry_after};
+
 /// A non-2xx answer from the Torii API.
 ///
 /// `code` and `support_id` come from the body's top-level `code` and `supportId` fields, or,
@@ -29,11 +31,14 @@ struct ApiErrorInner {
     method: Method,
     operation: &'static str,
     path_template: &'static str,
+    path: String,
+    attempts: u32,
 }
 
 impl ApiError {
     pub(crate) fn from_response(
         request: &RequestInfo,
+        path: &str,
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
@@ -62,10 +67,12 @@ impl ApiError {
             support_id: field("supportId"),
             message,
             body,
-            retry_after: retry_after(headers),
+            retry_after: parse_retry_after(headers),
             method: request.method.clone(),
             operation: request.operation,
             path_template: request.path_template,
+            path: path.to_owned(),
+            attempts: 1,
         };
         Self {
             inner: Box::new(inner),
@@ -97,9 +104,31 @@ impl ApiError {
         &self.inner.body
     }
 
-    /// How long the server asked to wait before retrying (`Retry-After` in seconds).
+    /// How long the server asked to wait before retrying (`Retry-After`, as seconds or a
+    /// date).
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
+    }
+
+    /// Whether the status says "try again later" (408, 429, 502, 503, 504). The client has
+    /// already retried as its [`RetryPolicy`](super::RetryPolicy) allows.
+    pub fn is_retryable(&self) -> bool {
+        is_retryable_status(self.inner.status)
+    }
+
+    /// How many times the request was sent, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    /// The path the request was sent to, ids included (`/api/server/v1/users/0193…`).
+    pub fn path(&self) -> &str {
+        &self.inner.path
     }
 
     /// The operationId of the failed call (`getUser`).
@@ -139,24 +168,47 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
 /// The request did not complete: the connection failed, timed out, or broke.
 #[derive(Debug)]
 pub struct TransportError {
     operation: &'static str,
+    method: Method,
+    path: String,
+    attempts: u32,
     source: reqwest::Error,
 }
 
 impl TransportError {
-    pub(crate) fn new(request: &RequestInfo, source: reqwest::Error) -> Self {
+    pub(crate) fn new(request: &RequestInfo, path: &str, source: reqwest::Error) -> Self {
         Self {
             operation: request.operation,
-            source,
+            method: request.method.clone(),
+            path: path.to_owned(),
+            attempts: 1,
+            // The URL holds no secret, but it is left out so that logs of errors stay short
+            // and carry only what `path` says.
+            source: source.without_url(),
         }
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// How many times the request was sent, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The HTTP method of the failed call.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path the request was sent to.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// Whether the request timed out.
@@ -259,6 +311,8 @@ pub(crate) struct RequestInfo {
 mod tests {
     use super::*;
 
+    const PATH: &str = "/api/server/v1/users/0193";
+
     fn info() -> RequestInfo {
         RequestInfo {
             method: Method::GET,
@@ -270,8 +324,13 @@ mod tests {
     #[test]
     fn top_level_code_and_support_id_win() {
         let body = br#"{"detail":"No user","code":"user_not_found","supportId":"sup_1","properties":{"code":"other"}}"#;
-        let error =
-            ApiError::from_response(&info(), StatusCode::NOT_FOUND, &HeaderMap::new(), body);
+        let error = ApiError::from_response(
+            &info(),
+            PATH,
+            StatusCode::NOT_FOUND,
+            &HeaderMap::new(),
+            body,
+        );
         assert_eq!(error.code(), Some("user_not_found"));
         assert_eq!(error.support_id(), Some("sup_1"));
         assert_eq!(error.message(), "No user");
@@ -284,7 +343,8 @@ mod tests {
     #[test]
     fn problem_detail_properties_are_the_fallback() {
         let body = br#"{"title":"Conflict","status":409,"properties":{"code":"email_taken","supportId":"sup_2"}}"#;
-        let error = ApiError::from_response(&info(), StatusCode::CONFLICT, &HeaderMap::new(), body);
+        let error =
+            ApiError::from_response(&info(), PATH, StatusCode::CONFLICT, &HeaderMap::new(), body);
         assert_eq!(error.code(), Some("email_taken"));
         assert_eq!(error.support_id(), Some("sup_2"));
         assert_eq!(error.message(), "Conflict");
@@ -299,6 +359,7 @@ mod tests {
         );
         let error = ApiError::from_response(
             &info(),
+            PATH,
             StatusCode::BAD_GATEWAY,
             &headers,
             b"<html>bad gateway</html>",
@@ -309,5 +370,8 @@ mod tests {
         assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
         assert_eq!(error.path_template(), "/api/server/v1/users/{userId}");
         assert_eq!(error.method(), Method::GET);
+        assert_eq!(error.path(), PATH);
+        assert_eq!(error.attempts(), 1);
+        assert!(error.is_retryable());
     }
 }

@@ -8,20 +8,28 @@
 //! # Defaults
 //!
 //! - API URL `https://api.torii.so`; `https` is required except on loopback hosts.
-//! - 30 s per request, 10 s to connect; redirects are not followed.
+//! - 30 s per attempt, 10 s to connect; redirects are not followed.
+//! - Up to 3 attempts with jittered backoff, for the failures and methods listed on
+//!   [`RetryPolicy`]: POST and PATCH are only retried when the server provably did not act.
+//! - Each request is one `tracing` span, `torii.request`, with the operation, method, path
+//!   template, status, attempts and duration; no header, body or id is recorded.
 //! - The secret key is sent as `Authorization: Bearer …`, marked sensitive, and never shown by
 //!   `Debug` or `Display`.
 
 mod args;
 mod error;
+mod paginate;
 mod request;
+mod retry;
 mod secret;
 mod transport;
 pub mod tristate;
 
 pub use args::{IntoJsonObject, IntoPathArg, JsonObject, PathArg, QueryValue, defer};
 pub use error::{ApiError, DecodeError, TransportError};
+pub use paginate::{Items, Pages, Paginated, collect_items};
 pub use request::Request;
+pub use retry::RetryPolicy;
 pub use secret::SecretKey;
 pub use transport::{
     ClientBuilder, DEFAULT_API_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Transport,

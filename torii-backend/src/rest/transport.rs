@@ -5,12 +5,17 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderValue, StatusCode, header};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 use url::Url;
 
-use super::error::{ApiError, DecodeError, TransportError};
+use super::error::{ApiError, DecodeError, RequestInfo, TransportError};
 use super::request::Request;
+use super::retry::{self, Failure, RetryPolicy};
 use super::secret::SecretKey;
 use crate::error::{ConfigError, Error};
 
@@ -35,6 +40,7 @@ struct Inner {
     api_url: Url,
     secret_key: SecretKey,
     authorization: HeaderValue,
+    retry: RetryPolicy,
 }
 
 impl Transport {
@@ -69,37 +75,121 @@ impl Transport {
         self.execute(request).await.map(|_| ())
     }
 
-    async fn execute(&self, request: Request) -> Result<(StatusCode, bytes::Bytes), Error> {
+    /// Sends the request as the retry policy allows, inside one `torii.request` span.
+    async fn execute(&self, request: Request) -> Result<(StatusCode, Bytes), Error> {
         if let Some(error) = request.error {
             return Err(error.into());
         }
         let url = self.url(&request.segments, &request.query);
+        let info = request.info;
+        let body = request.body.map(Bytes::from);
+        // Names and numbers only: no header, no body, no id-bearing path, so no secret and no
+        // personal data reaches the logs.
+        let span = tracing::info_span!(
+            "torii.request",
+            operation = info.operation,
+            method = %info.method,
+            path = info.path_template,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .send_with_retries(&info, &url, body, &span)
+            .instrument(span.clone())
+            .await;
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        result
+    }
+
+    async fn send_with_retries(
+        &self,
+        info: &RequestInfo,
+        url: &Url,
+        body: Option<Bytes>,
+        span: &tracing::Span,
+    ) -> Result<(StatusCode, Bytes), Error> {
+        let mut attempts = 0;
+        let mut may_have_been_applied = false;
+        loop {
+            attempts += 1;
+            span.record("attempts", attempts);
+            let (failure, error): (Failure, Error) =
+                match self.send_once(info, url, body.clone()).await {
+                    Ok((status, headers, bytes)) => {
+                        span.record("status", status.as_u16());
+                        if status.is_success() {
+                            return Ok((status, bytes));
+                        }
+                        if may_have_been_applied
+                            && retry::repeat_confirms_success(info.operation, status)
+                        {
+                            tracing::debug!(
+                                status = status.as_u16(),
+                                "an earlier attempt already succeeded"
+                            );
+                            return Ok((StatusCode::NO_CONTENT, Bytes::new()));
+                        }
+                        let error =
+                            ApiError::from_response(info, url.path(), status, &headers, &bytes)
+                                .with_attempts(attempts);
+                        let failure = Failure::Status {
+                            status,
+                            retry_after: error.retry_after(),
+                        };
+                        (failure, error.into())
+                    }
+                    Err(source) => {
+                        let failure = Failure::from_reqwest(&source);
+                        let error =
+                            TransportError::new(info, url.path(), source).with_attempts(attempts);
+                        (failure, error.into())
+                    }
+                };
+            may_have_been_applied |= failure.may_have_reached_server();
+            let Some(wait) = self
+                .inner
+                .retry
+                .wait_before_retry(&info.method, &failure, attempts)
+            else {
+                return Err(error);
+            };
+            tracing::info!(
+                attempt = attempts,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                %error,
+                "retrying",
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        info: &RequestInfo,
+        url: &Url,
+        body: Option<Bytes>,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
         let mut builder = self
             .inner
             .http
-            .request(request.info.method.clone(), url)
+            .request(info.method.clone(), url.clone())
             .header(header::AUTHORIZATION, self.inner.authorization.clone())
             .header(header::ACCEPT, "application/json");
-        if let Some(body) = request.body {
+        if let Some(body) = body {
             builder = builder
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|error| TransportError::new(&request.info, error))?;
+        let response = builder.send().await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| TransportError::new(&request.info, error))?;
-        if status.is_success() {
-            Ok((status, body))
-        } else {
-            Err(ApiError::from_response(&request.info, status, &headers, &body).into())
-        }
+        let body = response.bytes().await?;
+        Ok((status, headers, body))
     }
 
     fn url(&self, segments: &[String], query: &[(&'static str, String)]) -> Url {
@@ -121,6 +211,7 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("api_url", &self.inner.api_url.as_str())
             .field("secret_key", &self.inner.secret_key)
+            .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +243,7 @@ pub struct ClientBuilder<C> {
     connect_timeout: Duration,
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
     client: PhantomData<fn() -> C>,
 }
 
@@ -165,6 +257,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent_suffix: None,
             http: None,
+            retry: RetryPolicy::default(),
             client: PhantomData,
         }
     }
@@ -196,6 +289,13 @@ impl<C: From<Transport>> ClientBuilder<C> {
     /// Text appended to the `torii-rs/<version>` user agent, e.g. `my-service/1.2`.
     pub fn user_agent(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// How failed requests are retried: see [`RetryPolicy`] for the defaults, and
+    /// [`RetryPolicy::disabled`] to send every request once.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -246,6 +346,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 api_url,
                 secret_key,
                 authorization,
+                retry: self.retry,
             }),
         }))
     }
@@ -266,6 +367,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("custom_http_client", &self.http.is_some())
+            .field("retry", &self.retry)
             .finish()
     }
 }

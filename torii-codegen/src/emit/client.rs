@@ -280,6 +280,7 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
     });
     let body = op.body.as_ref().map(|_| quote!(request.json(&self.body_);));
     let method = format_ident!("{}", op.http_method.as_str());
+    let pagination = emit_pagination(op, rt);
     let operation_id = &op.operation_id;
     let template = &op.path_template;
     let send = if op.response.is_some() {
@@ -321,6 +322,74 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
 
             fn into_future(self) -> Self::IntoFuture {
                 ::std::boxed::Box::pin(self.send())
+            }
+        }
+
+        #pagination
+    }
+}
+
+/// `.pages()`, `.items()` and `.collect_items(max)` for a cursor-paginated operation.
+fn emit_pagination(op: &Operation, rt: &Runtime) -> TokenStream {
+    let Some(pagination) = &op.pagination else {
+        return TokenStream::new();
+    };
+    let path = &rt.path;
+    let models = quote!(super::models::);
+    let builder = &op.builder_name;
+    let page = &pagination.page;
+    let item = rust_type(&pagination.item, path, &models);
+    let cursor = rust_type(&pagination.cursor.ty, path, &models);
+    let cursor_field = query_field(&pagination.cursor);
+    let items = &pagination.items_field;
+    let next_cursor = &pagination.next_cursor_field;
+    let next = quote!(::core::clone::Clone::clone(&page.#next_cursor));
+    let next = match &pagination.has_more_field {
+        Some(has_more) => quote!(if page.#has_more { #next } else { ::core::option::Option::None }),
+        None => next,
+    };
+    quote! {
+        impl #path::Paginated for #builder {
+            type Page = super::models::#page;
+            type Item = #item;
+            type Cursor = #cursor;
+
+            fn with_cursor(mut self, cursor: Self::Cursor) -> Self {
+                self.#cursor_field = ::core::option::Option::Some(cursor);
+                self
+            }
+
+            fn fetch(self) -> #path::BoxFuture<::core::result::Result<Self::Page, #path::Error>> {
+                ::std::boxed::Box::pin(self.send())
+            }
+
+            fn next_cursor(page: &Self::Page) -> ::core::option::Option<Self::Cursor> {
+                #next
+            }
+
+            fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+                page.#items
+            }
+        }
+
+        impl #builder {
+            /// Every page from this one on, each fetched when the stream is read that far.
+            pub fn pages(self) -> #path::Pages<Self> {
+                #path::Pages::new(self)
+            }
+
+            /// Every item of this page and the pages after it, fetched a page at a time as the
+            /// stream is read.
+            pub fn items(self) -> #path::Items<Self> {
+                #path::Items::new(self)
+            }
+
+            /// Up to `max` items, from this page on; no page is fetched once `max` are in hand.
+            pub async fn collect_items(
+                self,
+                max: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<#item>, #path::Error> {
+                #path::collect_items(self, max).await
             }
         }
     }
