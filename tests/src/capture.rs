@@ -186,9 +186,11 @@ impl CaptureServer {
     ///
     /// Never for a server started by [`CaptureServer::start`].
     pub fn client(&self) -> torii_backend::Client {
+        // Each request is sent once, so that each canned answer meets exactly one request.
         torii_backend::Client::builder()
             .secret_key(TEST_KEY)
             .api_url(self.url())
+            .retry_policy(torii_backend::rest::RetryPolicy::disabled())
             .build()
             .expect("client for the capture server")
     }
