@@ -1,28 +1,4 @@
 //! When a failed request is sent again, and how long the client waits first.
-//!
-//! # Defaults
-//!
-//! - 3 attempts in all (the first and 2 retries).
-//! - Backoff 200 ms before the first retry, doubling up to 5 s, with jitter: each wait is drawn
-//!   between half and all of its step, so that clients that failed together do not retry
-//!   together.
-//! - `Retry-After` (seconds or an HTTP date) replaces the backoff when the server sends it, up
-//!   to 30 s; when the server asks for longer, the error is returned at once instead of holding
-//!   the caller.
-//!
-//! # What is retried
-//!
-//! - GET, PUT and DELETE (idempotent): a connection that could not be made, a timeout, a broken
-//!   connection, and the statuses 408, 429, 502, 503 and 504.
-//! - **POST and PATCH only when the server provably did not act on the request**: the
-//!   connection could not be made (nothing was sent), or the server answered 429 (it refused the
-//!   request before doing anything). A POST that timed out or got a 503 may have been applied, so
-//!   it is returned as an error rather than sent twice.
-//! - `DELETE /users/{userId}` answers 403 once the user is deleted (the spec says so). When an
-//!   earlier attempt of the same call may have reached the server, that 403 means the first
-//!   attempt worked, and the call succeeds.
-//!
-//! The number of attempts made is on every error ([`crate::Error::attempts`]).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -30,8 +6,31 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
-/// How a [`Client`](crate::Client) retries failed requests; see the [module docs](self) for
-/// the defaults and for which requests are retried.
+/// How a [`Client`](crate::Client) retries failed requests.
+///
+/// # Defaults
+///
+/// - 3 attempts in all (the first and 2 retries).
+/// - Backoff 200 ms before the first retry, doubling up to 5 s, with jitter: each wait is drawn
+///   between half and all of its step, so that clients that failed together do not retry
+///   together.
+/// - `Retry-After` (seconds or an HTTP date) replaces the backoff when the server sends it, up
+///   to 30 s; when the server asks for longer, the error is returned at once instead of holding
+///   the caller.
+///
+/// # What is retried
+///
+/// - GET, PUT and DELETE (idempotent): a connection that could not be made, a timeout, a broken
+///   connection, and the statuses 408, 429, 502, 503 and 504.
+/// - **POST and PATCH only when the server provably did not act on the request**: the
+///   connection could not be made (nothing was sent), or the server answered 429 (it refused the
+///   request before doing anything). A POST that timed out or got a 503 may have been applied, so
+///   it is returned as an error rather than sent twice.
+/// - `DELETE /users/{userId}` answers 403 once the user is deleted (the spec says so). When an
+///   earlier attempt of the same call may have reached the server, that 403 means the first
+///   attempt worked, and the call succeeds.
+///
+/// The number of attempts made is on every error ([`crate::Error::attempts`]).
 ///
 /// ```
 /// use std::time::Duration;
