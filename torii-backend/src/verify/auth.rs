@@ -1,5 +1,6 @@
 //! What a verified token says about the request: [`Auth`].
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
@@ -40,7 +41,7 @@ pub struct Auth {
     /// When the token expires (`exp`).
     pub expires_at: SystemTime,
     /// Every claim of the token, as sent.
-    pub raw_claims: Map<String, Value>,
+    pub raw_claims: Arc<Map<String, Value>>,
 }
 
 /// The organization active in the session.
@@ -83,7 +84,7 @@ impl Auth {
     /// # let _ = mine.plan; Ok(()) }
     /// ```
     pub fn claims<T: DeserializeOwned>(&self) -> Result<T, AuthError> {
-        T::deserialize(Value::Object(self.raw_claims.clone())).map_err(|error| {
+        T::deserialize(Value::Object(Map::clone(&self.raw_claims))).map_err(|error| {
             AuthError::new(
                 AuthErrorKind::InvalidClaim,
                 format!("the token's claims do not fit the requested type: {error}"),
@@ -122,7 +123,7 @@ impl Auth {
             actor,
             issued_at,
             expires_at,
-            raw_claims: claims,
+            raw_claims: Arc::new(claims),
         })
     }
 }

@@ -25,6 +25,7 @@ mod error;
 mod headers;
 mod jwks;
 mod token;
+pub mod token_cache;
 mod verifier;
 #[cfg(test)]
 mod wycheproof_tests;
@@ -36,6 +37,7 @@ pub use auth::{ActiveOrganization, Actor, Auth};
 pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
 pub use jwks::{CacheSettings, JwksStats};
+pub use token_cache::TokenCacheSettings;
 pub use verifier::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,
     Verifier, VerifierBuilder,
@@ -43,6 +45,8 @@ pub use verifier::{
 
 #[cfg(all(test, feature = "testing"))]
 mod cache_tests;
+#[cfg(all(test, feature = "testing"))]
+mod token_cache_tests;
 #[cfg(test)]
 pub(crate) use jwks::KeySet;
 #[cfg(test)]

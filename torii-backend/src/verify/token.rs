@@ -1,18 +1,25 @@
 //! Reading and checking a token, in the order that keeps untrusted input from reaching anything
 //! that could be tricked: size, shape, header rules, key, signature, then claims.
 //!
-//! The signature is checked with jsonwebtoken's crypto primitive (aws-lc-rs ECDSA P-256), and
-//! the claims by hand: jsonwebtoken's `decode` would read the header and claims a second time
-//! and apply its own claim rules, which treat a claim of the wrong JSON type as absent unless it
-//! is listed as required. Here every time claim must be a number, always.
+//! The signature is checked with aws-lc-rs ECDSA P-256 on a key parsed once per key set (the
+//! primitive jsonwebtoken's aws-lc backend calls, without its per-token key parsing), and the
+//! claims by hand: jsonwebtoken's `decode` would read the header and claims a second time and
+//! apply its own claim rules, which treat a claim of the wrong JSON type as absent unless it is
+//! listed as required. Here every time claim must be a number, always.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::auth::numeric_date;
 use super::error::{AuthError, AuthErrorKind};
+use super::jwks::VerificationKey;
 
 /// A token split into its parts, with its header checked. Nothing in it is trusted yet.
 #[derive(Debug)]
@@ -48,28 +55,32 @@ impl<'a> UnverifiedToken<'a> {
         if header.is_empty() || payload.is_empty() || signature.is_empty() {
             return Err(malformed());
         }
-        let header: Map<String, Value> = URL_SAFE_NO_PAD
-            .decode(header)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(malformed)?;
-        match header.get("alg") {
-            Some(Value::String(alg)) if alg == "ES256" => {}
-            _ => {
-                return Err(AuthError::new(
-                    AuthErrorKind::UnsupportedAlgorithm,
-                    "the token is not signed with ES256, the only algorithm accepted",
-                ));
+        // A header is small: decoded on the stack, read without building a map, its strings
+        // borrowed. A member given twice makes it malformed rather than letting one copy win.
+        let mut buffer = [0_u8; 1024];
+        let decoded_header;
+        let header_bytes = match URL_SAFE_NO_PAD.decode_slice(header, &mut buffer) {
+            Ok(len) => &buffer[..len],
+            Err(_) => {
+                decoded_header = URL_SAFE_NO_PAD.decode(header).map_err(|_| malformed())?;
+                &decoded_header[..]
             }
+        };
+        let header: Header<'_> = serde_json::from_slice(header_bytes).map_err(|_| malformed())?;
+        if !matches!(header.alg, Some(Member::Text(alg)) if alg == "ES256") {
+            return Err(AuthError::new(
+                AuthErrorKind::UnsupportedAlgorithm,
+                "the token is not signed with ES256, the only algorithm accepted",
+            ));
         }
-        if header.contains_key("crit") {
+        if header.crit {
             return Err(AuthError::new(
                 AuthErrorKind::CriticalHeader,
                 "the token's header has a `crit` member; no critical extension is accepted",
             ));
         }
-        let kid = match header.get("kid") {
-            Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+        let kid = match header.kid {
+            Some(Member::Text(kid)) if !kid.is_empty() => kid.into_owned(),
             _ => {
                 return Err(AuthError::new(
                     AuthErrorKind::MissingKeyId,
@@ -92,7 +103,7 @@ impl<'a> UnverifiedToken<'a> {
     }
 
     /// Checks the signature with `key` and returns the payload bytes.
-    pub(crate) fn verify_signature(&self, key: &DecodingKey) -> Result<Vec<u8>, AuthError> {
+    pub(crate) fn verify_signature(&self, key: &VerificationKey) -> Result<Vec<u8>, AuthError> {
         let bad = || {
             AuthError::new(
                 AuthErrorKind::BadSignature,
@@ -101,18 +112,15 @@ impl<'a> UnverifiedToken<'a> {
         };
         // An ES256 signature is r‖s, 64 bytes: 86 base64url characters. Anything else (DER,
         // padding, extra bytes) is refused before it reaches the primitive.
-        let signature = URL_SAFE_NO_PAD.decode(self.signature).map_err(|_| bad())?;
-        if signature.len() != 64 {
+        if self.signature.len() != 86 {
             return Err(bad());
         }
-        match jsonwebtoken::crypto::verify(
-            self.signature,
-            self.signing_input.as_bytes(),
-            key,
-            Algorithm::ES256,
-        ) {
-            Ok(true) => {}
-            _ => return Err(bad()),
+        let mut signature = [0_u8; 66];
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(self.signature, &mut signature)
+            .map_err(|_| bad())?;
+        if len != 64 || !key.verify(self.signing_input.as_bytes(), &signature[..64]) {
+            return Err(bad());
         }
         URL_SAFE_NO_PAD.decode(self.payload).map_err(|_| {
             AuthError::new(
@@ -121,6 +129,82 @@ impl<'a> UnverifiedToken<'a> {
             )
         })
     }
+}
+
+/// The header members the rules read; every other member is skipped unread.
+#[derive(Deserialize)]
+struct Header<'a> {
+    #[serde(borrow)]
+    alg: Option<Member<'a>>,
+    #[serde(borrow)]
+    kid: Option<Member<'a>>,
+    /// Present at all, whatever its value (`"crit": null` included).
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+/// A header member as far as the rules care: a string, or anything else.
+enum Member<'a> {
+    Text(Cow<'a, str>),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(MemberVisitor(PhantomData))
+    }
+}
+
+struct MemberVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for MemberVisitor<'a> {
+    type Value = Member<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(Member::Text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Member::Text(Cow::Owned(text.to_owned())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Member::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Member::Other)
+    }
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 /// The rules for claims, from the verifier's configuration.

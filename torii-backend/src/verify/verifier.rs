@@ -9,8 +9,9 @@ use super::auth::Auth;
 use super::clock::Clock;
 use super::error::{AuthError, AuthErrorKind};
 use super::headers::{HeaderSource, bearer_token};
-use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats};
+use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, VerificationKey};
 use super::token::{ClaimRules, UnverifiedToken};
+use super::token_cache::{TokenCache, TokenCacheSettings};
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat` unless configured.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -50,6 +51,7 @@ pub struct Verifier {
 struct Inner {
     rules: ClaimRules,
     jwks: Arc<JwksCache>,
+    tokens: TokenCache,
     max_token_bytes: usize,
     clock: Clock,
 }
@@ -83,11 +85,42 @@ impl Verifier {
     /// An [`AuthError`] whose kind says which check failed.
     pub async fn verify(&self, token: &str) -> Result<Auth, AuthError> {
         let inner = &*self.inner;
+        let now = inner.clock.unix_seconds();
+        // The size cap comes first, before a token is even hashed for the cache.
+        if token.len() <= inner.max_token_bytes
+            && let Some(verified) = inner.tokens.get(token, now)
+        {
+            // Only while the key that verified it is still in the issuer's usable set.
+            let same_key = |key: &VerificationKey| *key.point() == verified.key;
+            let still_trusted = match inner.jwks.with_cached_key(&verified.kid, same_key) {
+                Some(same) => same,
+                None => inner
+                    .jwks
+                    .key(&verified.kid)
+                    .await
+                    .is_ok_and(|key| same_key(&key)),
+            };
+            if still_trusted {
+                return Ok(verified.auth.clone());
+            }
+            inner.tokens.remove(token);
+        }
         let unverified = UnverifiedToken::parse(token, inner.max_token_bytes)?;
-        let key = inner.jwks.key(unverified.kid()).await?;
-        let payload = unverified.verify_signature(&key)?;
-        let claims = inner.rules.check(&payload, inner.clock.unix_seconds())?;
-        Auth::from_claims(claims, &inner.rules.issuer)
+        let check = |key: &VerificationKey| {
+            unverified
+                .verify_signature(key)
+                .map(|payload| (payload, *key.point()))
+        };
+        let (payload, key) = match inner.jwks.with_cached_key(unverified.kid(), check) {
+            Some(checked) => checked?,
+            None => check(&*inner.jwks.key(unverified.kid()).await?)?,
+        };
+        let claims = inner.rules.check(&payload, now)?;
+        let auth = Auth::from_claims(claims, &inner.rules.issuer)?;
+        inner
+            .tokens
+            .insert(token, &auth, unverified.kid(), key, now);
+        Ok(auth)
     }
 
     /// Verifies the bearer token of a request's headers (see [`HeaderSource`] for what is
@@ -118,6 +151,12 @@ impl Verifier {
     pub fn jwks_stats(&self) -> JwksStats {
         self.inner.jwks.stats()
     }
+
+    /// The verified-token cache, for tests.
+    #[cfg(test)]
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.inner.tokens
+    }
 }
 
 impl std::fmt::Debug for Verifier {
@@ -128,6 +167,7 @@ impl std::fmt::Debug for Verifier {
             .field("authorized_parties", &self.inner.rules.authorized_parties)
             .field("leeway_seconds", &self.inner.rules.leeway_seconds)
             .field("jwks", &self.inner.jwks)
+            .field("tokens", &self.inner.tokens)
             .finish()
     }
 }
@@ -153,6 +193,7 @@ pub struct VerifierBuilder {
     max_jwks_bytes: usize,
     max_token_bytes: usize,
     cache: CacheSettings,
+    token_cache: TokenCacheSettings,
     clock: Clock,
 }
 
@@ -168,6 +209,7 @@ impl VerifierBuilder {
             max_jwks_bytes: DEFAULT_MAX_JWKS_BYTES,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             cache: CacheSettings::default(),
+            token_cache: TokenCacheSettings::default(),
             clock: Clock::System,
         }
     }
@@ -224,6 +266,14 @@ impl VerifierBuilder {
         self
     }
 
+    /// How verified tokens are remembered, so that a token sent again is not verified again
+    /// until it expires (on by default; [`token_cache`](super::token_cache) says why this is
+    /// safe). [`TokenCacheSettings::disabled`] turns it off.
+    pub fn token_cache(mut self, settings: TokenCacheSettings) -> Self {
+        self.token_cache = settings;
+        self
+    }
+
     #[cfg(all(test, feature = "testing"))]
     pub(crate) fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -238,7 +288,6 @@ impl VerifierBuilder {
     /// [`AuthErrorKind::Configuration`] when the issuer or JWKS URL is not a usable https URL
     /// (http is allowed for loopback hosts).
     pub fn build(self) -> Result<Verifier, AuthError> {
-        install_crypto_provider();
         let config = |message: String| AuthError::new(AuthErrorKind::Configuration, message);
         let issuer = normalize_issuer(&self.issuer);
         check_url(&issuer).map_err(|problem| config(format!("the issuer {problem}")))?;
@@ -258,6 +307,7 @@ impl VerifierBuilder {
                     leeway_seconds: self.leeway.as_secs(),
                 },
                 jwks: Arc::new(JwksCache::new(fetcher, self.cache, self.clock.clone())),
+                tokens: TokenCache::new(self.token_cache),
                 max_token_bytes: self.max_token_bytes,
                 clock: self.clock,
             }),
@@ -280,12 +330,4 @@ fn check_url(text: &str) -> Result<Uri, String> {
 pub(crate) fn normalize_issuer(issuer: &str) -> String {
     let issuer = issuer.trim();
     issuer.strip_suffix('/').unwrap_or(issuer).to_owned()
-}
-
-/// Makes aws-lc-rs jsonwebtoken's crypto provider unless the application chose one. Without
-/// this, a build in which some other crate also enables jsonwebtoken's `rust_crypto` feature
-/// would leave jsonwebtoken with two backends and no default, and it panics on first use.
-pub(crate) fn install_crypto_provider() {
-    // An error means a provider is installed already (ours or the application's).
-    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
 }

@@ -12,13 +12,45 @@ use std::sync::Arc;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
+
+/// A P-256 public key, parsed and checked to be on the curve once, when the key set is read;
+/// verifying a token then costs the signature check alone.
+pub(crate) struct VerificationKey {
+    parsed: ParsedPublicKey,
+    /// The uncompressed point `04 ‖ x ‖ y`, to recognise the same key in a refetched set.
+    point: [u8; 65],
+}
+
+impl VerificationKey {
+    /// The key of an uncompressed point, or `None` when the point is not on P-256.
+    pub(crate) fn from_point(point: [u8; 65]) -> Option<Self> {
+        let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point).ok()?;
+        Some(Self { parsed, point })
+    }
+
+    /// Whether `signature` (r ‖ s, 64 bytes) is this key's ECDSA P-256 SHA-256 signature of
+    /// `message`.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        signature.len() == 64 && self.parsed.verify_sig(message, signature).is_ok()
+    }
+
+    /// The uncompressed point, which identifies the key across fetches of the set.
+    pub(crate) fn point(&self) -> &[u8; 65] {
+        &self.point
+    }
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerificationKey(P-256)")
+    }
+}
 
 /// The usable keys of one key set, by `kid`.
 #[derive(Clone, Default)]
 pub(crate) struct KeySet {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<VerificationKey>>,
     skipped: usize,
 }
 
@@ -39,7 +71,7 @@ impl KeySet {
     }
 
     pub(crate) fn from_keys(keys: &[Value]) -> Self {
-        let mut usable: HashMap<String, Option<Arc<DecodingKey>>> = HashMap::new();
+        let mut usable: HashMap<String, Option<Arc<VerificationKey>>> = HashMap::new();
         let mut skipped = 0;
         for key in keys {
             match key.as_object().and_then(usable_key) {
@@ -64,7 +96,7 @@ impl KeySet {
     }
 
     /// The key with this `kid`.
-    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<DecodingKey>> {
+    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<VerificationKey>> {
         self.keys.get(kid)
     }
 
@@ -91,7 +123,7 @@ impl std::fmt::Debug for KeySet {
 }
 
 /// The `kid` and verification key of a JWK, when our rules allow it.
-fn usable_key(jwk: &Map<String, Value>) -> Option<(String, DecodingKey)> {
+fn usable_key(jwk: &Map<String, Value>) -> Option<(String, VerificationKey)> {
     let text = |name: &str| jwk.get(name).and_then(Value::as_str);
     let absent_or = |name: &str, allowed: &str| match jwk.get(name) {
         None => true,
@@ -110,15 +142,20 @@ fn usable_key(jwk: &Map<String, Value>) -> Option<(String, DecodingKey)> {
     }
     let kid = text("kid").filter(|kid| !kid.is_empty())?;
     let (x, y) = (text("x")?, text("y")?);
-    let x_bytes = URL_SAFE_NO_PAD.decode(x).ok().filter(|b| b.len() == 32)?;
-    let y_bytes = URL_SAFE_NO_PAD.decode(y).ok().filter(|b| b.len() == 32)?;
-    let mut point = Vec::with_capacity(65);
-    point.push(0x04);
-    point.extend_from_slice(&x_bytes);
-    point.extend_from_slice(&y_bytes);
+    let mut point = [0_u8; 65];
+    point[0] = 0x04;
+    for (text, range) in [(x, 1..33), (y, 33..65)] {
+        // Canonical base64url of exactly 32 bytes: 43 characters, nothing else.
+        if text.len() != 43 {
+            return None;
+        }
+        let mut bytes = [0_u8; 33];
+        let len = URL_SAFE_NO_PAD.decode_slice(text, &mut bytes).ok()?;
+        (len == 32).then_some(())?;
+        point[range].copy_from_slice(&bytes[..32]);
+    }
     // Refuses points that are not on P-256 (invalid-curve attacks) once, at load.
-    ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).ok()?;
-    let key = DecodingKey::from_ec_components(x, y).ok()?;
+    let key = VerificationKey::from_point(point)?;
     Some((kid.to_owned(), key))
 }
 

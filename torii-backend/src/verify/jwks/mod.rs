@@ -23,10 +23,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
-use jsonwebtoken::DecodingKey;
 
 pub(crate) use fetch::Fetcher;
-pub(crate) use keys::KeySet;
+pub(crate) use keys::{KeySet, VerificationKey};
 
 use super::clock::Clock;
 use super::error::{AuthError, AuthErrorKind};
@@ -110,17 +109,41 @@ impl JwksCache {
         }
     }
 
+    /// `use_key` applied to the key named `kid` of the set in hand, when it has one and is
+    /// still usable: the path of nearly every request, with no lock, no allocation and no
+    /// shared counter touched (the set is read through an arc-swap guard, not a cloned `Arc`).
+    /// Starts a background refresh when the set nears the end of its freshness. `None` means
+    /// "ask [`JwksCache::key`]", which may fetch.
+    pub(crate) fn with_cached_key<T>(
+        self: &Arc<Self>,
+        kid: &str,
+        use_key: impl FnOnce(&VerificationKey) -> T,
+    ) -> Option<T> {
+        let now = self.clock.now();
+        let guard = self.current.load();
+        let snapshot = guard
+            .as_ref()
+            .filter(|snapshot| self.is_usable(snapshot, now))?;
+        if now.saturating_duration_since(snapshot.fetched_at) >= self.refresh_after() {
+            self.refresh_in_background(now);
+        }
+        snapshot.keys.get(kid).map(|key| use_key(key))
+    }
+
     /// The verification key named `kid`.
     ///
     /// # Errors
     ///
     /// `UnknownKey` when the issuer's set has no such key (after at most one refetch per
     /// cooldown), `JwksUnavailable` when no usable set can be had.
-    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
+    pub(crate) async fn key(
+        self: &Arc<Self>,
+        kid: &str,
+    ) -> Result<Arc<VerificationKey>, AuthError> {
         let now = self.clock.now();
         if let Some(snapshot) = self.usable(now) {
             let age = now.saturating_duration_since(snapshot.fetched_at);
-            if age >= self.settings.fresh_for.mul_f64(0.8) {
+            if age >= self.refresh_after() {
                 self.refresh_in_background(now);
             }
             if let Some(key) = snapshot.keys.get(kid) {
@@ -144,7 +167,7 @@ impl JwksCache {
     /// Within the cooldown no new fetch starts, but one may be running (started by the first
     /// request that met the new `kid` of a rotation): wait for it rather than refuse a token it
     /// may bring the key for.
-    async fn key_from_running_fetch(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
+    async fn key_from_running_fetch(&self, kid: &str) -> Result<Arc<VerificationKey>, AuthError> {
         if self.fetch_lock.try_lock().is_ok() {
             return Err(unknown_key());
         }
@@ -170,9 +193,19 @@ impl JwksCache {
 
     /// The current set, unless it is past freshness and grace.
     fn usable(&self, now: Instant) -> Option<Arc<Snapshot>> {
-        let snapshot = self.current.load_full()?;
+        self.current
+            .load_full()
+            .filter(|snapshot| self.is_usable(snapshot, now))
+    }
+
+    fn is_usable(&self, snapshot: &Snapshot, now: Instant) -> bool {
         let age = now.saturating_duration_since(snapshot.fetched_at);
-        (age < self.settings.fresh_for + self.settings.stale_grace).then_some(snapshot)
+        age < self.settings.fresh_for + self.settings.stale_grace
+    }
+
+    /// The age from which a set is refreshed in the background: 80% of its freshness.
+    fn refresh_after(&self) -> Duration {
+        self.settings.fresh_for.mul_f64(0.8)
     }
 
     /// Whether the cooldown has passed since the time recorded in `since` (or nothing is).

@@ -1,0 +1,462 @@
+//! The figures of BENCHMARKS.md, measured side by side in one process against MockTorii on
+//! loopback:
+//!
+//! ```text
+//! cargo run --release -p torii-backend --example perf_report --features testing
+//! ```
+//!
+//! Each ratio compares two operations measured in alternating batches (so that a slower or
+//! busier moment hits both alike), after a warm-up, as the median of the per-operation times of
+//! every batch. Each figure is one line, `ratio <name> <x>` or `count <name> <n>`, for scripts.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::process::Command;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{Request, Response, header};
+use torii_backend::Verifier;
+use torii_backend::middleware::RequireAuthLayer;
+use torii_backend::models::ServerUserResponse;
+use torii_backend::testing::MockTorii;
+use torii_backend::verify::TokenCacheSettings;
+use tower_layer::Layer;
+use tower_service::Service;
+
+const SAMPLES: usize = 25;
+const WARM_UP: usize = 3;
+
+type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
+
+fn main() -> Result {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let torii = runtime.block_on(MockTorii::start())?;
+    let bench = Bench {
+        runtime: &runtime,
+        torii: &torii,
+    };
+    bench.first_seen_against_raw()?;
+    bench.raw_against_repeat()?;
+    bench.layer_against_verify()?;
+    bench.rest_get_against_reqwest()?;
+    bench.threads()?;
+    bench.cold_stampede()?;
+    bench.unknown_kid_flood()?;
+    crate_counts()?;
+    Ok(())
+}
+
+struct Bench<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    torii: &'a MockTorii,
+}
+
+impl Bench<'_> {
+    /// A verifier with the keys already fetched.
+    fn warm_verifier(&self, tokens: TokenCacheSettings) -> Result<Verifier> {
+        let verifier = Verifier::builder(self.torii.issuer())
+            .token_cache(tokens)
+            .build()?;
+        self.runtime.block_on(verifier.warm_up())?;
+        Ok(verifier)
+    }
+
+    /// `count` tokens, each different (another `sub`), as first-seen requests carry them.
+    fn fresh_tokens(&self, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|n| self.torii.token().subject(format!("user_{n}")).sign())
+            .collect()
+    }
+
+    fn first_seen_against_raw(&self) -> Result {
+        let ratio = self.first_seen_ratio(TokenCacheSettings::default())?;
+        println!("ratio first_seen_verify/raw_ecdsa {ratio:.3}");
+        // For BENCHMARKS.md, on stderr: the same without the verified-token cache (what its
+        // lookup and insert cost a token seen for the first time), and what a hand-rolled
+        // `jsonwebtoken::decode` costs on the same kind of tokens.
+        let ratio = self.first_seen_ratio(TokenCacheSettings::disabled())?;
+        eprintln!("  without the token cache: first_seen_verify/raw_ecdsa {ratio:.3}");
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(self.torii.jwks()["keys"][0].clone())?;
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk)?;
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.set_issuer(&[self.torii.issuer()]);
+        let peer = self.against_raw(|chunk| {
+            for token in chunk {
+                let claims = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation);
+                std::hint::black_box(claims).ok();
+            }
+        })?;
+        eprintln!("  peer: jsonwebtoken_decode/raw_ecdsa {peer:.3}");
+        Ok(())
+    }
+
+    /// Verifications of tokens never seen before (keys cached) against the raw ECDSA floor.
+    fn first_seen_ratio(&self, token_cache: TokenCacheSettings) -> Result<f64> {
+        let verifier = self.warm_verifier(token_cache)?;
+        self.against_raw(|chunk| {
+            self.runtime.block_on(async {
+                for token in chunk {
+                    verifier.verify(token).await.map(drop).unwrap_or(());
+                }
+            });
+        })
+    }
+
+    /// `operation` on batches of fresh tokens against the raw ECDSA floor over the same tokens.
+    fn against_raw(&self, mut operation: impl FnMut(&[String])) -> Result<f64> {
+        let batch = 100;
+        let tokens = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
+        let raw = RawEcdsa::new(self.torii, &tokens)?;
+        let (mut operated, mut checked) = (0, 0);
+        Ok(interleaved(
+            || {
+                let chunk = tokens.get(operated..operated + batch).unwrap_or_default();
+                operated += batch;
+                operation(chunk);
+                chunk.len()
+            },
+            || {
+                checked += batch;
+                raw.run(checked - batch..checked)
+            },
+        ))
+    }
+
+    fn raw_against_repeat(&self) -> Result {
+        let verifier = self.warm_verifier(TokenCacheSettings::default())?;
+        let token = self.torii.token().sign();
+        let raw = RawEcdsa::new(self.torii, std::slice::from_ref(&token))?;
+        self.runtime.block_on(verifier.verify(&token))?;
+        let ratio = interleaved(
+            || (0..100).map(|_| raw.run(0..1)).sum(),
+            || {
+                self.runtime.block_on(async {
+                    for _ in 0..2000 {
+                        verifier.verify(&token).await.map(drop).unwrap_or(());
+                    }
+                });
+                2000
+            },
+        );
+        println!("ratio raw_ecdsa/repeat_verify {ratio:.3}");
+        Ok(())
+    }
+
+    fn layer_against_verify(&self) -> Result {
+        let verifier = self.warm_verifier(TokenCacheSettings::default())?;
+        let batch = 100;
+        let layered_tokens = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
+        let plain_tokens: Vec<String> = (0..batch * (SAMPLES + WARM_UP))
+            .map(|n| self.torii.token().subject(format!("plain_{n}")).sign())
+            .collect();
+        let mut service = RequireAuthLayer::new(verifier.clone()).layer(Ok200);
+        let (mut layered, mut plain) = (layered_tokens.chunks(batch), plain_tokens.chunks(batch));
+        let ratio = interleaved(
+            || {
+                let chunk = layered.next().unwrap_or_default();
+                self.runtime.block_on(async {
+                    for token in chunk {
+                        let request = Request::builder()
+                            .uri("/")
+                            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                            .body(())
+                            .unwrap_or_default();
+                        let _ = service.call(request).await;
+                    }
+                });
+                chunk.len()
+            },
+            || {
+                let chunk = plain.next().unwrap_or_default();
+                self.runtime.block_on(async {
+                    for token in chunk {
+                        verifier.verify(token).await.map(drop).unwrap_or(());
+                    }
+                });
+                chunk.len()
+            },
+        );
+        println!("ratio layer_request/verify_only {ratio:.3}");
+        Ok(())
+    }
+
+    fn rest_get_against_reqwest(&self) -> Result {
+        let user = self
+            .torii
+            .seed_user()
+            .email("bench@example.com")
+            .first_name("Bench")
+            .insert()?;
+        let client = self.torii.client();
+        let http = torii_backend::reqwest::Client::new();
+        let url = format!("{}/api/server/v1/users/{}", self.torii.api_url(), user.id);
+        let bearer = format!("Bearer {}", self.torii.secret_key());
+        let batch = 20;
+        let ratio = interleaved(
+            || {
+                self.runtime.block_on(async {
+                    for _ in 0..batch {
+                        let _ = client.users().get(user.id).send().await;
+                    }
+                });
+                batch
+            },
+            || {
+                self.runtime.block_on(async {
+                    for _ in 0..batch {
+                        let response = http
+                            .get(&url)
+                            .header(header::AUTHORIZATION, &bearer)
+                            .header(header::ACCEPT, "application/json")
+                            .send()
+                            .await;
+                        if let Ok(response) = response
+                            && let Ok(body) = response.bytes().await
+                        {
+                            let user = serde_json::from_slice::<ServerUserResponse>(&body);
+                            std::hint::black_box(user).ok();
+                        }
+                    }
+                });
+                batch
+            },
+        );
+        println!("ratio rest_get/raw_reqwest_get {ratio:.3}");
+        Ok(())
+    }
+
+    /// Full verifications (no token cache) per second on two threads against one.
+    fn threads(&self) -> Result {
+        let verifier = self.warm_verifier(TokenCacheSettings::disabled())?;
+        let token = Arc::new(self.torii.token().sign());
+        let per_thread = 4000;
+        let run = |threads: usize| -> f64 {
+            let started = Instant::now();
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (verifier, token) = (verifier.clone(), Arc::clone(&token));
+                    std::thread::spawn(move || {
+                        let runtime = tokio::runtime::Builder::new_current_thread().build();
+                        if let Ok(runtime) = runtime {
+                            runtime.block_on(async {
+                                for _ in 0..per_thread {
+                                    verifier.verify(&token).await.map(drop).unwrap_or(());
+                                }
+                            });
+                        }
+                    })
+                })
+                .collect();
+            for handle in handles {
+                let _ = handle.join();
+            }
+            (threads * per_thread) as f64 / started.elapsed().as_secs_f64()
+        };
+        run(1);
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            one.push(run(1));
+            two.push(run(2));
+        }
+        println!(
+            "ratio throughput_2_threads/1_thread {:.3}",
+            median(&mut two) / median(&mut one)
+        );
+        Ok(())
+    }
+
+    /// 1000 requests arrive at once, on two worker threads, at a verifier that has no keys yet.
+    fn cold_stampede(&self) -> Result {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let fetches = runtime.block_on(async {
+            let torii = MockTorii::start().await?;
+            let verifier = Verifier::new(torii.issuer())?;
+            let token = torii.token().sign();
+            let start = Arc::new(tokio::sync::Barrier::new(1000));
+            let tasks: Vec<_> = (0..1000)
+                .map(|_| {
+                    let (verifier, token, start) =
+                        (verifier.clone(), token.clone(), Arc::clone(&start));
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        verifier.verify(&token).await.is_ok()
+                    })
+                })
+                .collect();
+            let mut accepted = 0;
+            for task in tasks {
+                accepted += usize::from(task.await.unwrap_or(false));
+            }
+            if accepted != 1000 {
+                return Err(format!("{accepted} of 1000 accepted").into());
+            }
+            Ok::<_, Box<dyn std::error::Error>>(torii.jwks_fetches())
+        })?;
+        println!("count jwks_fetches_cold_stampede_1000 {fetches}");
+        Ok(())
+    }
+
+    /// 10,000 requests with made-up `kid`s hit a warm verifier.
+    fn unknown_kid_flood(&self) -> Result {
+        let torii = self.runtime.block_on(MockTorii::start())?;
+        let verifier = Verifier::new(torii.issuer())?;
+        self.runtime.block_on(verifier.warm_up())?;
+        let tokens: Vec<String> = (0..10_000)
+            .map(|n| torii.token().kid(format!("made-up-{n}")).sign())
+            .collect();
+        self.runtime.block_on(async {
+            for token in &tokens {
+                let _ = verifier.verify(token).await;
+            }
+        });
+        println!(
+            "count jwks_fetches_unknown_kid_flood_10000 {}",
+            torii.jwks_fetches()
+        );
+        Ok(())
+    }
+}
+
+/// The raw floor: aws-lc-rs ECDSA P-256 verification of tokens' signatures, key parsed once,
+/// over the same tokens as the operation it is compared with (ECDSA verification time varies a
+/// little from one signature to another).
+struct RawEcdsa {
+    key: ParsedPublicKey,
+    /// (signing input, signature) of each token.
+    signed: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl RawEcdsa {
+    fn new(torii: &MockTorii, tokens: &[String]) -> Result<Self> {
+        let jwk = &torii.jwks()["keys"][0];
+        let mut point = vec![4_u8];
+        for coordinate in ["x", "y"] {
+            let text = jwk[coordinate].as_str().ok_or("a coordinate")?;
+            point.extend(URL_SAFE_NO_PAD.decode(text)?);
+        }
+        let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+            .map_err(|_| "the mock's key is a P-256 point")?;
+        let signed = tokens
+            .iter()
+            .map(|token| {
+                let (message, signature) = token.rsplit_once('.').ok_or("a token")?;
+                Ok((
+                    message.as_bytes().to_vec(),
+                    URL_SAFE_NO_PAD.decode(signature)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { key, signed })
+    }
+
+    /// Verifies the signatures of tokens `range`.
+    fn run(&self, range: std::ops::Range<usize>) -> usize {
+        let mut count = 0;
+        for (message, signature) in self.signed.get(range).unwrap_or_default() {
+            let verified = self.key.verify_sig(message, signature);
+            std::hint::black_box(verified).ok();
+            count += 1;
+        }
+        count
+    }
+}
+
+/// The smallest service: answers 200 with an empty body.
+#[derive(Clone, Copy)]
+struct Ok200;
+
+impl<B> Service<Request<B>> for Ok200 {
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<B>) -> Self::Future {
+        Box::pin(async { Ok(Response::new(String::new())) })
+    }
+}
+
+/// Runs `a` and `b` in alternating batches (each returns how many operations it ran) and
+/// returns median time per operation of `a` over that of `b`.
+fn interleaved(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f64 {
+    let time = |run: &mut dyn FnMut() -> usize| {
+        let started = Instant::now();
+        let operations = run().max(1);
+        started.elapsed().as_secs_f64() / operations as f64
+    };
+    for _ in 0..WARM_UP {
+        time(&mut a);
+        time(&mut b);
+    }
+    let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
+    for _ in 0..SAMPLES {
+        a_times.push(time(&mut a));
+        b_times.push(time(&mut b));
+    }
+    let (a, b) = (median(&mut a_times), median(&mut b_times));
+    // Absolute times go to stderr, so that stdout stays one line per figure.
+    eprintln!(
+        "  ({:.2} µs against {:.2} µs per operation)",
+        a * 1e6,
+        b * 1e6
+    );
+    a / b
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Crates in the verify-only build against the default build, from `cargo tree` (normal
+/// dependencies, each crate counted once).
+fn crate_counts() -> Result {
+    let count = |features: &[&str]| -> Result<usize> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let output = Command::new(cargo)
+            .args([
+                "tree",
+                "-p",
+                "torii-backend",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+            ])
+            .args(features)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()?;
+        let text = String::from_utf8(output.stdout)?;
+        let crates: std::collections::BTreeSet<String> = text
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                Some(format!("{} {}", words.next()?, words.next()?))
+            })
+            .collect();
+        Ok(crates.len())
+    };
+    let verify_only = count(&["--no-default-features", "--features", "verify"])?;
+    let full = count(&[])?;
+    println!(
+        "ratio crates_verify_only/crates_full {:.3}",
+        verify_only as f64 / full as f64
+    );
+    eprintln!("(crates: {verify_only} verify-only, {full} default)");
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! The verified-token cache: a repeated token is served from it, and only while a full
+//! verification would still accept it (before `exp`, with its key still in the issuer's set);
+//! nothing but the exact token bytes finds an entry; the cache stays within its bound and can be
+//! turned off.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::clock::{Clock, ManualClock};
+use super::{AuthErrorKind, CacheSettings, TokenCacheSettings, Verifier};
+use crate::testing::MockTorii;
+
+async fn setup(tokens: TokenCacheSettings) -> (MockTorii, Verifier, ManualClock) {
+    let torii = MockTorii::start().await.expect("loopback");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let clock = ManualClock::new(now);
+    let verifier = Verifier::builder(torii.issuer())
+        .leeway(Duration::ZERO)
+        .cache(CacheSettings {
+            fresh_for: Duration::from_secs(60),
+            ..CacheSettings::default()
+        })
+        .token_cache(tokens)
+        .clock(Clock::Manual(clock.clone()))
+        .build()
+        .expect("verifier");
+    (torii, verifier, clock)
+}
+
+/// The error `token` gets once the background refresh has brought the new key set in; fails
+/// the test if it is still accepted after 10 s.
+async fn refused_once_refreshed(verifier: &Verifier, token: &str) -> super::AuthError {
+    let refused = async {
+        loop {
+            match verifier.verify(token).await {
+                Ok(_) => tokio::task::yield_now().await,
+                Err(error) => return error,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), refused)
+        .await
+        .expect("refused once the new set is in")
+}
+
+#[tokio::test]
+async fn a_repeated_token_is_answered_from_the_cache() {
+    let (torii, verifier, _) = setup(TokenCacheSettings::default()).await;
+    let token = torii.token().claim("plan", "pro").sign();
+    let first = verifier.verify(&token).await.expect("valid");
+    assert_eq!(verifier.token_cache().len(), 1);
+    let again = verifier.verify(&token).await.expect("cached");
+    assert_eq!(again, first);
+    assert_eq!(verifier.token_cache().len(), 1);
+}
+
+#[tokio::test]
+async fn an_entry_is_never_used_at_or_after_exp() {
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
+    let token = torii.token().expires_in(Duration::from_secs(40)).sign();
+    verifier.verify(&token).await.expect("valid");
+    clock.advance(Duration::from_secs(39));
+    verifier.verify(&token).await.expect("still valid");
+    clock.advance(Duration::from_secs(1));
+    let expired = verifier.verify(&token).await.expect_err("expired");
+    assert_eq!(expired.kind(), AuthErrorKind::Expired);
+    assert_eq!(verifier.token_cache().len(), 0);
+}
+
+#[tokio::test]
+async fn a_key_removed_by_rotation_ends_its_tokens_entries() {
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
+    let old_kid = torii.current_kid().expect("kid");
+    let token = torii.token().expires_in(Duration::from_secs(3600)).sign();
+    verifier.verify(&token).await.expect("valid");
+
+    torii.rotate_key();
+    torii.remove_key(&old_kid);
+    // Until the verifier refetches, the old set is what it trusts.
+    verifier
+        .verify(&token)
+        .await
+        .expect("the set in hand still has the key");
+    clock.advance(Duration::from_secs(61));
+    // The first request past freshness is served from the set in hand (as a full verification
+    // would be) and refreshes it behind; once the new set is in, the entry ends.
+    verifier
+        .verify(&token)
+        .await
+        .expect("served while the set refreshes");
+    let refused = refused_once_refreshed(&verifier, &token).await;
+    assert_eq!(refused.kind(), AuthErrorKind::UnknownKey);
+    assert_eq!(verifier.token_cache().len(), 0);
+}
+
+#[tokio::test]
+async fn a_kid_that_now_names_another_key_ends_the_entry() {
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
+    let kid = torii.current_kid().expect("kid");
+    let token = torii.token().expires_in(Duration::from_secs(3600)).sign();
+    verifier.verify(&token).await.expect("valid");
+    torii.remove_key(&kid);
+    torii.add_key(&kid);
+    clock.advance(Duration::from_secs(61));
+    verifier
+        .verify(&token)
+        .await
+        .expect("served while the set refreshes");
+    let refused = refused_once_refreshed(&verifier, &token).await;
+    assert_eq!(refused.kind(), AuthErrorKind::BadSignature);
+}
+
+#[tokio::test]
+async fn only_the_exact_token_finds_its_entry() {
+    let (torii, verifier, _) = setup(TokenCacheSettings::default()).await;
+    let token = torii.token().sign();
+    verifier.verify(&token).await.expect("valid");
+    let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
+    // The same header and claims with another signature, and the same signature under other
+    // claims: both are other keys, verified in full and refused.
+    let mut forged_signature = signature.to_owned().into_bytes();
+    forged_signature[10] = if forged_signature[10] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    let forged = format!(
+        "{signing_input}.{}",
+        String::from_utf8(forged_signature).expect("ascii")
+    );
+    let refused = verifier.verify(&forged).await.expect_err("forged");
+    assert_eq!(refused.kind(), AuthErrorKind::BadSignature);
+    let other_claims = torii.token().subject("someone_else").sign();
+    let (other_input, _) = other_claims.rsplit_once('.').expect("three parts");
+    let spliced = format!("{other_input}.{signature}");
+    assert_eq!(
+        verifier.verify(&spliced).await.expect_err("spliced").kind(),
+        AuthErrorKind::BadSignature
+    );
+    assert_eq!(verifier.token_cache().len(), 1);
+}
+
+#[tokio::test]
+async fn the_cache_stays_within_its_bound_and_can_be_turned_off() {
+    let (torii, verifier, _) = setup(TokenCacheSettings::default().max_bytes(20 * 1024)).await;
+    for n in 0..200 {
+        let token = torii.token().subject(format!("user_{n}")).sign();
+        verifier.verify(&token).await.expect("valid");
+    }
+    let cache = verifier.token_cache();
+    assert!(
+        cache.weighted_size() <= 20 * 1024,
+        "{}",
+        cache.weighted_size()
+    );
+    assert!(cache.len() < 200);
+
+    let (torii, verifier, _) = setup(TokenCacheSettings::disabled()).await;
+    let token = torii.token().sign();
+    verifier.verify(&token).await.expect("valid");
+    verifier.verify(&token).await.expect("valid again");
+    assert_eq!(verifier.token_cache().len(), 0);
+}
+
+#[tokio::test]
+async fn verifiers_with_other_settings_do_not_share_entries() {
+    let (torii, verifier, _) = setup(TokenCacheSettings::default()).await;
+    let token = torii.token().claim("aud", "billing").sign();
+    verifier
+        .verify(&token)
+        .await
+        .expect("no audience configured");
+    let strict = Verifier::builder(torii.issuer())
+        .audience(["reports"])
+        .build()
+        .expect("verifier");
+    let refused = strict.verify(&token).await.expect_err("other audience");
+    assert_eq!(refused.kind(), AuthErrorKind::AudienceMismatch);
+}
