@@ -136,6 +136,20 @@ impl MockTorii {
         self.issuer.current().map(|key| key.kid().to_owned())
     }
 
+    /// Signs `header` and `claims` exactly as given (any text, duplicate members and invalid
+    /// JSON included) with the current key: for tests of what a verifier does with tokens no
+    /// honest issuer makes.
+    ///
+    /// # Panics
+    ///
+    /// When the mock has no key left (all removed).
+    pub fn sign_raw(&self, header: &str, claims: &str) -> String {
+        self.issuer
+            .current()
+            .expect("the mock has a signing key")
+            .sign_text(header, claims)
+    }
+
     /// The key set the JWKS endpoint serves.
     pub fn jwks(&self) -> Value {
         self.issuer.jwks()

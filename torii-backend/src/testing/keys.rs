@@ -56,10 +56,16 @@ impl SigningKey {
     ///
     /// If signing fails, which aws-lc-rs does only when its random generator fails.
     pub(crate) fn sign(&self, header: &Value, claims: &Value) -> String {
+        self.sign_text(&header.to_string(), &claims.to_string())
+    }
+
+    /// As [`SigningKey::sign`], for header and claims given as they are to be encoded (which
+    /// need not be valid JSON).
+    pub(crate) fn sign_text(&self, header: &str, claims: &str) -> String {
         let signing_input = format!(
             "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
         );
         let signature = self
             .pair

@@ -207,6 +207,40 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error>
     IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
+/// The claims object, refused when it names a claim twice: parsers disagree on which copy
+/// wins, and a token that means one thing to us and another to the next reader is an attack.
+struct Claims(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for Claims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ClaimsVisitor)
+    }
+}
+
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = Claims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Claims, A::Error> {
+        let mut claims = Map::new();
+        while let Some(name) = access.next_key::<String>()? {
+            if claims.contains_key(&name) {
+                return Err(de::Error::custom(format_args!(
+                    "the claim `{name}` appears twice"
+                )));
+            }
+            let value = access.next_value()?;
+            claims.insert(name, value);
+        }
+        Ok(Claims(claims))
+    }
+}
+
 /// The rules for claims, from the verifier's configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimRules {
@@ -220,10 +254,10 @@ pub(crate) struct ClaimRules {
 impl ClaimRules {
     /// Reads the verified payload and checks issuer, times, audience and authorized party.
     pub(crate) fn check(&self, payload: &[u8], now: u64) -> Result<Map<String, Value>, AuthError> {
-        let claims: Map<String, Value> = serde_json::from_slice(payload).map_err(|_| {
+        let Claims(claims) = serde_json::from_slice(payload).map_err(|_| {
             AuthError::new(
                 AuthErrorKind::Malformed,
-                "the token's claims are not a JSON object",
+                "the token's claims are not a JSON object with each claim once",
             )
         })?;
 
