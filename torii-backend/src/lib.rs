@@ -34,12 +34,31 @@
 
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
+// No panic reachable from what callers, tokens, key sets or API responses contain: outside tests
+// the library may not unwrap, expect, index out of bounds, or panic. The few `expect`s left are
+// in the `testing` mock, each with a documented `# Panics` that cannot happen, and allowed
+// one by one.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Generated code names this crate `::torii_backend`, also when it is generated here.
 extern crate self as torii_backend;
 
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(any(feature = "api", feature = "verify"))]
 mod net;
 

@@ -25,6 +25,24 @@ mod secret;
 mod transport;
 pub mod tristate;
 
+/// An error answer with `body`, as the client reads one (for the fuzz targets).
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_error_body(body: &[u8]) {
+    let info = error::RequestInfo {
+        method: http::Method::GET,
+        operation: "getUser",
+        path_template: "/api/server/v1/users/{userId}",
+    };
+    let mut headers = http::HeaderMap::new();
+    if let Ok(value) =
+        http::HeaderValue::from_bytes(body.get(..body.len().min(32)).unwrap_or_default())
+    {
+        headers.insert(http::header::RETRY_AFTER, value);
+    }
+    let error = ApiError::from_response(&info, "/", http::StatusCode::BAD_REQUEST, &headers, body);
+    let _ = (error.to_string(), error.retry_after());
+}
+
 pub use args::{IntoJsonObject, IntoPathArg, JsonObject, PathArg, QueryValue, defer};
 pub use error::{ApiError, DecodeError, TransportError};
 pub use paginate::{Items, Pages, Paginated, collect_items};

@@ -143,6 +143,7 @@ impl MockTorii {
     /// # Panics
     ///
     /// When the mock has no key left (all removed).
+    #[allow(clippy::expect_used)] // the `# Panics` above, after `remove_key` of every key
     pub fn sign_raw(&self, header: &str, claims: &str) -> String {
         self.issuer
             .current()
@@ -256,6 +257,7 @@ impl TokenBuilder {
     /// # Panics
     ///
     /// When the mock has no key left (all removed).
+    #[allow(clippy::expect_used)] // the `# Panics` above, after `remove_key` of every key
     pub fn sign(self) -> String {
         let key = {
             let keys = self.state.keys();
@@ -318,7 +320,9 @@ async fn jwks(State(state): State<Arc<IssuerState>>) -> Response {
         }
         Some(JwksFault::Oversized(bytes)) => {
             let mut document = state.jwks();
-            document["padding"] = json!("x".repeat(bytes));
+            if let Some(members) = document.as_object_mut() {
+                members.insert("padding".into(), json!("x".repeat(bytes)));
+            }
             json_response(StatusCode::OK, document.to_string())
         }
         Some(JwksFault::Redirect(location)) => {

@@ -37,7 +37,7 @@ pub use auth::{ActiveOrganization, Actor, Auth};
 pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
 pub use jwks::{CacheSettings, JwksStats};
-pub use token_cache::TokenCacheSettings;
+pub use token_cache::{TokenCacheSettings, TokenCacheStats};
 pub use verifier::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,
     Verifier, VerifierBuilder,
@@ -45,6 +45,8 @@ pub use verifier::{
 
 #[cfg(all(test, feature = "testing"))]
 mod cache_tests;
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing;
 #[cfg(all(test, feature = "testing"))]
 mod token_cache_tests;
 #[cfg(test)]

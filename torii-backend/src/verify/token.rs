@@ -60,7 +60,7 @@ impl<'a> UnverifiedToken<'a> {
         let mut buffer = [0_u8; 1024];
         let decoded_header;
         let header_bytes = match URL_SAFE_NO_PAD.decode_slice(header, &mut buffer) {
-            Ok(len) => &buffer[..len],
+            Ok(len) => buffer.get(..len).ok_or_else(malformed)?,
             Err(_) => {
                 decoded_header = URL_SAFE_NO_PAD.decode(header).map_err(|_| malformed())?;
                 &decoded_header[..]

@@ -91,6 +91,18 @@ impl Default for TokenCacheSettings {
     }
 }
 
+/// What the verified-token cache holds, for logs and metrics; from
+/// [`Verifier::token_cache_stats`](super::Verifier::token_cache_stats).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenCacheStats {
+    /// Tokens remembered.
+    pub entries: u64,
+    /// The memory they are counted as, in bytes; never more than
+    /// [`TokenCacheSettings::max_bytes`] once evictions have run.
+    pub weighted_bytes: u64,
+}
+
 /// What a verification established, kept with the token.
 #[derive(Debug)]
 pub(crate) struct Verified {
@@ -171,22 +183,27 @@ impl TokenCache {
         }
     }
 
-    /// How many tokens are cached (after pending evictions ran).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> u64 {
-        self.entries.as_ref().map_or(0, |entries| {
-            entries.run_pending_tasks();
-            entries.entry_count()
-        })
+    /// What the cache holds, once pending evictions have run.
+    pub(crate) fn stats(&self) -> TokenCacheStats {
+        self.entries
+            .as_ref()
+            .map_or(TokenCacheStats::default(), |entries| {
+                entries.run_pending_tasks();
+                TokenCacheStats {
+                    entries: entries.entry_count(),
+                    weighted_bytes: entries.weighted_size(),
+                }
+            })
     }
 
-    /// The memory the cache counts as used, in bytes (after pending evictions ran).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> u64 {
+        self.stats().entries
+    }
+
     #[cfg(test)]
     pub(crate) fn weighted_size(&self) -> u64 {
-        self.entries.as_ref().map_or(0, |entries| {
-            entries.run_pending_tasks();
-            entries.weighted_size()
-        })
+        self.stats().weighted_bytes
     }
 }
 

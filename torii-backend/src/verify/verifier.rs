@@ -11,7 +11,7 @@ use super::error::{AuthError, AuthErrorKind};
 use super::headers::{HeaderSource, bearer_token};
 use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, VerificationKey};
 use super::token::{ClaimRules, UnverifiedToken};
-use super::token_cache::{TokenCache, TokenCacheSettings};
+use super::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat` unless configured.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -150,6 +150,11 @@ impl Verifier {
     /// What the key cache has done so far.
     pub fn jwks_stats(&self) -> JwksStats {
         self.inner.jwks.stats()
+    }
+
+    /// What the verified-token cache holds (all zero when it is disabled).
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner.tokens.stats()
     }
 
     /// The verified-token cache, for tests.

@@ -71,7 +71,7 @@ impl FaultPlan {
             .rules
             .iter()
             .position(|rule| rule.operation.is_none_or(|op| op == operation))?;
-        let rule = &mut self.rules[index];
+        let rule = self.rules.get_mut(index)?;
         rule.remaining -= 1;
         let fault = rule.fault.clone();
         if rule.remaining == 0 {

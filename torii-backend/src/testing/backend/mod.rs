@@ -353,6 +353,7 @@ impl MockTorii {
     /// # Panics
     ///
     /// Never: the mock's key and loopback URL are always a valid configuration.
+    #[allow(clippy::expect_used)] // the `# Panics` above: the mock's own key and URL are valid
     pub fn client(&self) -> crate::Client {
         crate::Client::builder()
             .secret_key(self.secret_key())

@@ -151,8 +151,9 @@ fn usable_key(jwk: &Map<String, Value>) -> Option<(String, VerificationKey)> {
         }
         let mut bytes = [0_u8; 33];
         let len = URL_SAFE_NO_PAD.decode_slice(text, &mut bytes).ok()?;
-        (len == 32).then_some(())?;
-        point[range].copy_from_slice(&bytes[..32]);
+        point
+            .get_mut(range)?
+            .copy_from_slice(bytes.get(..len).filter(|b| b.len() == 32)?);
     }
     // Refuses points that are not on P-256 (invalid-curve attacks) once, at load.
     let key = VerificationKey::from_point(point)?;

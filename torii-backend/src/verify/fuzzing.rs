@@ -1,0 +1,66 @@
+//! The verifier's readers of untrusted bytes, for the fuzz targets (see `crate::fuzzing`).
+
+use super::auth::Auth;
+use super::headers::{HeaderPairs, bearer_token};
+use super::jwks::KeySet;
+use super::token::{ClaimRules, UnverifiedToken};
+
+/// The issuer the token target checks claims against.
+pub const ISSUER: &str = "https://issuer.example";
+
+/// Reads `document` as a key set.
+pub fn jwks(document: &[u8]) {
+    if let Ok(keys) = KeySet::from_json(document) {
+        let _ = (keys.len(), keys.skipped(), format!("{keys:?}"));
+    }
+}
+
+/// Runs every check a verifier makes on `token`, with `keys` as the issuer's key set and `now`
+/// as the time; returns whether it was accepted.
+pub fn token(token: &str, keys: &KeySetInput<'_>, now: u64) -> bool {
+    let rules = ClaimRules {
+        issuer: ISSUER.to_owned(),
+        audiences: Some(vec!["api".to_owned()]),
+        authorized_parties: None,
+        leeway_seconds: 30,
+    };
+    let Ok(unverified) = UnverifiedToken::parse(token, 8 * 1024) else {
+        return false;
+    };
+    let Some(key) = keys.0.get(unverified.kid()) else {
+        return false;
+    };
+    let Ok(payload) = unverified.verify_signature(key) else {
+        return false;
+    };
+    rules
+        .check(&payload, now)
+        .and_then(|claims| Auth::from_claims(claims, ISSUER))
+        .is_ok()
+}
+
+/// A key set read once, for [`token`].
+#[derive(Debug)]
+pub struct KeySetInput<'a>(KeySet, std::marker::PhantomData<&'a ()>);
+
+impl KeySetInput<'_> {
+    /// The key set of `document`, empty when it is not one.
+    pub fn read(document: &[u8]) -> Self {
+        Self(
+            KeySet::from_json(document).unwrap_or_default(),
+            std::marker::PhantomData,
+        )
+    }
+}
+
+/// Reads `Authorization` from header pairs split out of `input`, as `authenticate_request`
+/// does.
+pub fn authorization_headers(input: &[u8]) {
+    let text = String::from_utf8_lossy(input);
+    let pairs: Vec<(&str, &str)> = text
+        .split('\n')
+        .filter_map(|line| line.split_once(':'))
+        .collect();
+    let _ = bearer_token(HeaderPairs(pairs.iter().copied()));
+    let _ = bearer_token(pairs.as_slice());
+}
