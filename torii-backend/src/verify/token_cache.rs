@@ -146,6 +146,12 @@ impl TokenCache {
     /// The entry of exactly this token, if it is cached and not expired at `now`.
     pub(crate) fn get(&self, token: &str, now: u64) -> Option<Arc<Verified>> {
         let entries = self.entries.as_ref()?;
+        // Most lookups of a first-seen token miss; `contains_key` answers that without
+        // recording the read in moka's popularity sketch, which costs a `get` more than the
+        // lookup itself.
+        if !entries.contains_key(token) {
+            return None;
+        }
         let verified = entries.get(token)?;
         if now < verified.expires_at {
             Some(verified)
