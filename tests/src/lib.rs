@@ -8,5 +8,6 @@ pub mod patch_intents;
 pub mod raw_http;
 pub mod reference;
 pub mod samples;
+pub mod serve;
 pub mod spec_schema;
 pub mod trace_capture;

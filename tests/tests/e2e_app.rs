@@ -35,12 +35,7 @@ async fn serve(torii: &MockTorii) -> SocketAddr {
         .route("/me", get(me))
         .with_state(torii.client())
         .layer(RequireAuthLayer::new(torii.verifier()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    addr
+    torii_tests::serve::serve(app).await
 }
 
 #[tokio::test]

@@ -27,12 +27,7 @@ async fn serve(verifier: Verifier) -> SocketAddr {
     let app = Router::new()
         .route("/me", get(|auth: Auth| async move { auth.user_id }))
         .layer(RequireAuthLayer::new(verifier));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    addr
+    torii_tests::serve::serve(app).await
 }
 
 /// Sends every `(kind, token)` at once, 16 at a time, and returns the statuses in order.

@@ -1,7 +1,6 @@
 //! `RequireAuthLayer` and the `Auth` extractor in a real axum server on loopback, with the exact
 //! 401 body and headers; plus the layer on a plain tower service.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::routing::get;
@@ -11,15 +10,7 @@ use torii_backend::serde_json::{Value, json};
 use torii_backend::testing::MockTorii;
 use torii_backend::verify::{Auth, AuthErrorKind};
 use torii_tests::raw_http;
-
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    addr
-}
+use torii_tests::serve::serve;
 
 fn app(layer: RequireAuthLayer) -> Router {
     Router::new()

@@ -956,16 +956,20 @@ fn check_model_names(models: &[Model], errors: &mut Vec<Error>) {
     }
 }
 
-/// Fills each body with the fields of its schema (read once, with the models).
-fn attach_body_fields(api: &mut Api) {
-    let structs: HashMap<String, Vec<Field>> = api
-        .models
+/// The fields of every object model, by model name.
+fn struct_fields(api: &Api) -> HashMap<String, Vec<Field>> {
+    api.models
         .iter()
         .filter_map(|m| match &m.shape {
             ModelShape::Struct(fields) => Some((m.name.to_string(), fields.clone())),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Fills each body with the fields of its schema (read once, with the models).
+fn attach_body_fields(api: &mut Api) {
+    let structs = struct_fields(api);
     for operation in api
         .resources
         .iter_mut()
@@ -984,14 +988,7 @@ fn attach_body_fields(api: &mut Api) {
 /// object with an `items` array and a `nextCursor` of the cursor's type (and maybe `hasMore`).
 /// Anything else is an ordinary operation.
 fn attach_pagination(api: &mut Api) {
-    let structs: HashMap<String, Vec<Field>> = api
-        .models
-        .iter()
-        .filter_map(|m| match &m.shape {
-            ModelShape::Struct(fields) => Some((m.name.to_string(), fields.clone())),
-            _ => None,
-        })
-        .collect();
+    let structs = struct_fields(api);
     for operation in api
         .resources
         .iter_mut()
