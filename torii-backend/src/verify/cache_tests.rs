@@ -1,7 +1,7 @@
 //! The key cache over time, with a clock moved by hand: freshness and refresh-ahead,
 //! stale-if-error within the grace and failure after it, and the cooldown after failures.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::clock::{Clock, ManualClock};
 use super::{AuthErrorKind, CacheSettings, Verifier};
@@ -13,11 +13,7 @@ const GRACE: Duration = Duration::from_secs(3600);
 
 async fn setup() -> (MockTorii, Verifier, ManualClock) {
     let torii = MockTorii::start().await.expect("loopback");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let clock = ManualClock::new(now);
+    let clock = ManualClock::starting_now();
     let verifier = Verifier::builder(torii.issuer())
         .cache(CacheSettings {
             fresh_for: FRESH,

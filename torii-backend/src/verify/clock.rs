@@ -50,6 +50,14 @@ impl ManualClock {
         }
     }
 
+    /// A clock that starts at the current time.
+    pub(crate) fn starting_now() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::new(now)
+    }
+
     pub(crate) fn advance(&self, by: Duration) {
         let millis = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         self.offset_millis.fetch_add(millis, Ordering::SeqCst);

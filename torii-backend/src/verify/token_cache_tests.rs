@@ -3,7 +3,7 @@
 //! nothing but the exact token bytes finds an entry; the cache stays within its bound and can be
 //! turned off.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::clock::{Clock, ManualClock};
 use super::{AuthErrorKind, CacheSettings, TokenCacheSettings, Verifier};
@@ -11,11 +11,7 @@ use crate::testing::MockTorii;
 
 async fn setup(tokens: TokenCacheSettings) -> (MockTorii, Verifier, ManualClock) {
     let torii = MockTorii::start().await.expect("loopback");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let clock = ManualClock::new(now);
+    let clock = ManualClock::starting_now();
     let verifier = Verifier::builder(torii.issuer())
         .leeway(Duration::ZERO)
         .cache(CacheSettings {

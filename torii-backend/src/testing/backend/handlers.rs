@@ -83,13 +83,7 @@ pub(super) async fn search_users(
     let paging = Query::parse(query.as_deref()).paging()?;
     let filter: ServerUserSearchRequest = parse_body(&body)?;
     let page = api.store().search_users(&filter, paging)?;
-    json(page_of(page, |items, next_cursor, has_more| {
-        CursorPageResponseServerUserResponse {
-            items,
-            next_cursor,
-            has_more,
-        }
-    }))
+    json(CursorPageResponseServerUserResponse::from(page))
 }
 
 pub(super) async fn list_user_organizations(
@@ -101,13 +95,7 @@ pub(super) async fn list_user_organizations(
     let page = api
         .store()
         .user_organizations(parse_id(&user_id)?, paging)?;
-    json(page_of(page, |items, next_cursor, has_more| {
-        CursorPageResponseServerUserOrganizationResponse {
-            items,
-            next_cursor,
-            has_more,
-        }
-    }))
+    json(CursorPageResponseServerUserOrganizationResponse::from(page))
 }
 
 // ----- sessions -----
@@ -136,13 +124,7 @@ pub(super) async fn list_organizations(State(api): Api, RawQuery(query): RawQuer
     let query = Query::parse(query.as_deref());
     let paging = query.paging()?;
     let page = api.store().list_organizations(query.first("name"), paging);
-    json(page_of(page, |items, next_cursor, has_more| {
-        CursorPageResponseServerOrganizationResponse {
-            items,
-            next_cursor,
-            has_more,
-        }
-    }))
+    json(CursorPageResponseServerOrganizationResponse::from(page))
 }
 
 pub(super) async fn get_organization(
@@ -173,13 +155,9 @@ pub(super) async fn list_members(
     let page = api
         .store()
         .list_members(parse_id(&organization_id)?, paging)?;
-    json(page_of(page, |items, next_cursor, has_more| {
-        CursorPageResponseServerOrganizationMemberResponse {
-            items,
-            next_cursor,
-            has_more,
-        }
-    }))
+    json(CursorPageResponseServerOrganizationMemberResponse::from(
+        page,
+    ))
 }
 
 pub(super) async fn update_member_metadata(
@@ -204,13 +182,7 @@ pub(super) async fn list_invitations(State(api): Api, RawQuery(query): RawQuery)
     let page = api
         .store()
         .list_invitations(&statuses, query.first("search"), paging, Utc::now());
-    json(page_of(page, |items, next_cursor, has_more| {
-        CursorPageResponseEnvironmentInvitationResponse {
-            items,
-            next_cursor,
-            has_more,
-        }
-    }))
+    json(CursorPageResponseEnvironmentInvitationResponse::from(page))
 }
 
 pub(super) async fn create_invitation(State(api): Api, body: Bytes) -> Answer {
@@ -273,14 +245,33 @@ pub(super) async fn set_allowed_origins(State(api): Api, body: Bytes) -> Answer 
     json(AllowedOriginsResponse { origins })
 }
 
+/// Each generated page model is a [`Page`] of its items.
+macro_rules! pages {
+    ($($page:ident of $item:ident),* $(,)?) => {$(
+        impl From<Page<crate::models::$item>> for $page {
+            fn from(page: Page<crate::models::$item>) -> Self {
+                Self {
+                    items: page.items,
+                    next_cursor: page.next_cursor,
+                    has_more: page.has_more,
+                }
+            }
+        }
+    )*};
+}
+
+pages! {
+    CursorPageResponseServerUserResponse of ServerUserResponse,
+    CursorPageResponseServerUserOrganizationResponse of ServerUserOrganizationResponse,
+    CursorPageResponseServerOrganizationResponse of ServerOrganizationResponse,
+    CursorPageResponseServerOrganizationMemberResponse of ServerOrganizationMemberResponse,
+    CursorPageResponseEnvironmentInvitationResponse of EnvironmentInvitationResponse,
+}
+
 // ----- reading requests -----
 
 fn json(value: impl serde::Serialize) -> Answer {
     Ok(Json(value).into_response())
-}
-
-fn page_of<T, P>(page: Page<T>, make: impl FnOnce(Vec<T>, Option<Uuid>, bool) -> P) -> P {
-    make(page.items, page.next_cursor, page.has_more)
 }
 
 fn parse_id(text: &str) -> Result<Uuid, MockError> {
