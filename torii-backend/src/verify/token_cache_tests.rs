@@ -66,6 +66,27 @@ async fn an_entry_is_never_used_at_or_after_exp() {
 }
 
 #[tokio::test]
+async fn an_entry_is_used_for_at_most_max_ttl() {
+    let settings = TokenCacheSettings::default().max_ttl(Duration::from_secs(10));
+    let (torii, verifier, clock) = setup(settings).await;
+    let token = torii.token().expires_in(Duration::from_secs(600)).sign();
+    let auth = verifier.verify(&token).await.expect("valid");
+    let now = || Clock::Manual(clock.clone()).unix_seconds();
+    assert!(verifier.token_cache().get(&token, now()).is_some());
+    clock.advance(Duration::from_secs(9));
+    assert!(verifier.token_cache().get(&token, now()).is_some());
+    clock.advance(Duration::from_secs(1));
+    assert!(
+        verifier.token_cache().get(&token, now()).is_none(),
+        "not used once max_ttl has passed"
+    );
+    assert_eq!(verifier.token_cache().len(), 0, "and dropped");
+    // The token itself is still valid: verified in full again, and cached again.
+    assert_eq!(verifier.verify(&token).await.expect("valid"), auth);
+    assert_eq!(verifier.token_cache().len(), 1);
+}
+
+#[tokio::test]
 async fn a_key_removed_by_rotation_ends_its_tokens_entries() {
     let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
     let old_kid = torii.current_kid().expect("kid");
