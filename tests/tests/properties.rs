@@ -1,5 +1,5 @@
-//! Properties over generated inputs (proptest): no mutation of a valid token is accepted, and
-//! tri-state PATCH bodies mean exactly what the caller asked for any mix of set, clear and
+//! Properties over generated inputs (proptest): no mutation of a valid token is accepted, custom
+//! claims of any JSON shape come back exactly as they were signed, and tri-state PATCH bodies mean exactly what the caller asked for any mix of set, clear and
 //! leave alone, on the wire and in the state MockTorii ends up in.
 
 use std::sync::OnceLock;
@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use proptest::prelude::*;
 use torii_backend::models::{Locale, UpdateUserRequest};
-use torii_backend::serde_json::{self, Value, json};
+use torii_backend::serde_json::{self, Map, Value, json};
 use torii_backend::testing::MockTorii;
 use torii_backend::verify::Verifier;
 
@@ -166,6 +166,55 @@ proptest! {
         let token = fixture.torii.sign_raw(&header, &claims.to_string());
         let result = fixture.runtime.block_on(fixture.verifier.verify(&token));
         prop_assert!(result.is_err(), "{} = {} accepted", claim, value);
+    }
+}
+
+/// Any JSON value: every scalar type (strings with escapes and any Unicode, numbers of every
+/// representation), nested in arrays and objects.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("JSON numbers are finite", |n| n.is_finite())
+            .prop_map(|n| json!(n)),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z\"\\\\é]{0,6}", inner, 0..6)
+                .prop_map(|members| Value::Object(members.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn custom_claims_come_back_exactly_as_signed(
+        custom in prop::collection::btree_map("x_[a-z\"é]{0,6}", json_value(), 0..6)
+    ) {
+        let fixture = fixture();
+        let token = custom
+            .iter()
+            .fold(fixture.torii.token(), |token, (name, value)| token.claim(name, value.clone()))
+            .sign();
+        let auth = fixture
+            .runtime
+            .block_on(fixture.verifier.verify(&token))
+            .expect("a token with custom claims verifies");
+        for (name, value) in &custom {
+            prop_assert_eq!(auth.raw_claims.get(name), Some(value));
+        }
+        let as_text: Map<String, Value> =
+            serde_json::from_str(auth.raw_claims.json()).expect("the payload text");
+        prop_assert_eq!(&as_text, &*auth.raw_claims);
+        let as_type: Map<String, Value> = auth.claims().expect("claims as a map");
+        prop_assert_eq!(&as_type, &*auth.raw_claims);
     }
 }
 

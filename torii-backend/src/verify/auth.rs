@@ -1,11 +1,13 @@
 //! What a verified token says about the request: [`Auth`].
 
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::claims::{ClaimValue, Claims, invalid, missing, numeric_date};
 use super::error::{AuthError, AuthErrorKind};
 
 /// A verified Torii session: who the user is, in which environment, and what the token says.
@@ -40,8 +42,75 @@ pub struct Auth {
     pub issued_at: SystemTime,
     /// When the token expires (`exp`).
     pub expires_at: SystemTime,
-    /// Every claim of the token, as sent.
-    pub raw_claims: Arc<Map<String, Value>>,
+    /// Every claim of the token, as sent: read it as a map (`auth.raw_claims.get("plan")`),
+    /// or as the JSON text with [`RawClaims::json`].
+    pub raw_claims: RawClaims,
+}
+
+/// Every claim of a verified token, as sent.
+///
+/// Dereferences to the claims as a JSON map, which is built the first time it is read: most
+/// requests never read it, and a verification that does not build it is cheaper. The JSON
+/// text is kept, so nothing is lost, and cloning shares it.
+///
+/// ```
+/// # fn example(auth: torii_backend::verify::Auth) {
+/// let plan = auth.raw_claims.get("plan").and_then(|plan| plan.as_str());
+/// let text: &str = auth.raw_claims.json();
+/// # let _ = (plan, text); }
+/// ```
+#[derive(Clone)]
+pub struct RawClaims(Arc<RawClaimsInner>);
+
+struct RawClaimsInner {
+    json: String,
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl RawClaims {
+    /// The claims of a payload that [`Claims::parse`] accepted: a JSON object that serde_json
+    /// reads as a map.
+    pub(crate) fn new(json: String) -> Self {
+        Self(Arc::new(RawClaimsInner {
+            json,
+            map: OnceLock::new(),
+        }))
+    }
+
+    /// The claims as the JSON text of the token's payload.
+    pub fn json(&self) -> &str {
+        &self.0.json
+    }
+
+    /// The claims as a JSON map (what `*raw_claims` gives).
+    pub fn as_map(&self) -> &Map<String, Value> {
+        // The payload was read by `Claims::parse` before this value was handed out, and that
+        // accepts exactly the objects serde_json reads as a map (claims.rs tests it), so the
+        // fallback is never taken.
+        self.0
+            .map
+            .get_or_init(|| serde_json::from_str(&self.0.json).unwrap_or_default())
+    }
+}
+
+impl Deref for RawClaims {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        self.as_map()
+    }
+}
+
+impl PartialEq for RawClaims {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json() || self.as_map() == other.as_map()
+    }
+}
+
+impl std::fmt::Debug for RawClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_map(), f)
+    }
 }
 
 /// The organization active in the session.
@@ -84,7 +153,7 @@ impl Auth {
     /// # let _ = mine.plan; Ok(()) }
     /// ```
     pub fn claims<T: DeserializeOwned>(&self) -> Result<T, AuthError> {
-        T::deserialize(Value::Object(Map::clone(&self.raw_claims))).map_err(|error| {
+        serde_json::from_str(self.raw_claims.json()).map_err(|error| {
             AuthError::new(
                 AuthErrorKind::InvalidClaim,
                 format!("the token's claims do not fit the requested type: {error}"),
@@ -92,16 +161,21 @@ impl Auth {
         })
     }
 
-    /// Reads the claims of a token whose signature, issuer and times were already checked.
-    pub(crate) fn from_claims(claims: Map<String, Value>, issuer: &str) -> Result<Self, AuthError> {
-        let user_id = required_string(&claims, "sub")?;
-        let environment_id = required_string(&claims, "pid")?;
-        let issued_at = required_time(&claims, "iat")?;
-        let expires_at = required_time(&claims, "exp")?;
-        let organization = organization(&claims)?;
-        let actor = match claims.get("act") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(act)) => Some(Actor {
+    /// Reads the claims of a token whose signature, issuer and times were already checked;
+    /// `raw` holds the payload `claims` were read from.
+    pub(crate) fn from_claims(
+        claims: &Claims<'_>,
+        raw: &RawClaims,
+        issuer: &str,
+    ) -> Result<Self, AuthError> {
+        let user_id = required_string(claims.sub.as_ref(), "sub")?;
+        let environment_id = required_string(claims.pid.as_ref(), "pid")?;
+        let issued_at = required_time(claims.iat.as_ref(), "iat")?;
+        let expires_at = required_time(claims.exp.as_ref(), "exp")?;
+        let organization = organization(claims)?;
+        let actor = match &claims.act {
+            None | Some(ClaimValue::Null) => None,
+            Some(ClaimValue::Composite(Value::Object(act))) => Some(Actor {
                 subject: match act.get("sub") {
                     Some(Value::String(sub)) if !sub.is_empty() => sub.clone(),
                     _ => return Err(invalid("act", "an object with a `sub` string")),
@@ -114,79 +188,48 @@ impl Auth {
             user_id,
             environment_id,
             issuer: issuer.to_owned(),
-            session_id: optional_string(&claims, "sid")?,
-            email_verified: claims.get("email_verified") == Some(&Value::Bool(true)),
-            profile_complete: claims.get("profile_complete") != Some(&Value::Bool(false)),
+            session_id: optional_string(claims.sid.as_ref(), "sid")?,
+            email_verified: claims.email_verified == Some(ClaimValue::Bool(true)),
+            profile_complete: claims.profile_complete != Some(ClaimValue::Bool(false)),
             impersonating: actor.is_some(),
-            locale: optional_string(&claims, "locale")?,
+            locale: optional_string(claims.locale.as_ref(), "locale")?,
             organization,
             actor,
             issued_at,
             expires_at,
-            raw_claims: Arc::new(claims),
+            raw_claims: raw.clone(),
         })
     }
 }
 
-fn invalid(claim: &str, expected: &str) -> AuthError {
-    AuthError::new(
-        AuthErrorKind::InvalidClaim,
-        format!("the `{claim}` claim must be {expected}"),
-    )
-}
-
-fn missing(claim: &str) -> AuthError {
-    AuthError::new(
-        AuthErrorKind::MissingClaim,
-        format!("the token has no `{claim}` claim"),
-    )
-}
-
-fn required_string(claims: &Map<String, Value>, name: &str) -> Result<String, AuthError> {
-    match claims.get(name) {
-        None | Some(Value::Null) => Err(missing(name)),
-        Some(Value::String(value)) if !value.is_empty() => Ok(value.clone()),
+fn required_string(claim: Option<&ClaimValue<'_>>, name: &str) -> Result<String, AuthError> {
+    match claim {
+        None | Some(ClaimValue::Null) => Err(missing(name)),
+        Some(ClaimValue::Text(value)) if !value.is_empty() => Ok(value.as_ref().to_owned()),
         Some(_) => Err(invalid(name, "a non-empty string")),
     }
 }
 
-fn optional_string(claims: &Map<String, Value>, name: &str) -> Result<Option<String>, AuthError> {
-    match claims.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value.clone())),
+fn optional_string(
+    claim: Option<&ClaimValue<'_>>,
+    name: &str,
+) -> Result<Option<String>, AuthError> {
+    match claim {
+        None | Some(ClaimValue::Null) => Ok(None),
+        Some(ClaimValue::Text(value)) => Ok(Some(value.as_ref().to_owned())),
         Some(_) => Err(invalid(name, "a string")),
     }
 }
 
-/// A NumericDate (RFC 7519 §2): a JSON number of seconds since the epoch. Strings are refused,
-/// not skipped (the type confusion of CVE-2026-25537).
-pub(crate) fn numeric_date(
-    claims: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<u64>, AuthError> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::Number(number)) => match number.as_u64() {
-            Some(seconds) => Ok(Some(seconds)),
-            // Fractions are allowed by RFC 7519; whole seconds are what Torii issues.
-            None => match number.as_f64() {
-                Some(seconds) if (0.0..1e15).contains(&seconds) => Ok(Some(seconds as u64)),
-                _ => Err(invalid(name, "a non-negative number of seconds")),
-            },
-        },
-        Some(_) => Err(invalid(name, "a number of seconds")),
-    }
-}
-
-fn required_time(claims: &Map<String, Value>, name: &str) -> Result<SystemTime, AuthError> {
-    let seconds = numeric_date(claims, name)?.ok_or_else(|| missing(name))?;
+fn required_time(claim: Option<&ClaimValue<'_>>, name: &str) -> Result<SystemTime, AuthError> {
+    let seconds = numeric_date(claim, name)?.ok_or_else(|| missing(name))?;
     Ok(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
-fn organization(claims: &Map<String, Value>) -> Result<Option<ActiveOrganization>, AuthError> {
-    match claims.get("o") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(o)) => {
+fn organization(claims: &Claims<'_>) -> Result<Option<ActiveOrganization>, AuthError> {
+    match &claims.o {
+        None | Some(ClaimValue::Null) => {}
+        Some(ClaimValue::Composite(Value::Object(o))) => {
             let id = match o.get("id") {
                 Some(Value::String(id)) if !id.is_empty() => id.clone(),
                 _ => return Err(invalid("o", "an object with an `id` string")),
@@ -200,17 +243,17 @@ fn organization(claims: &Map<String, Value>) -> Result<Option<ActiveOrganization
         }
         Some(_) => return Err(invalid("o", "an object")),
     }
+    let text = |claim: &Option<ClaimValue<'_>>| {
+        claim
+            .as_ref()
+            .and_then(ClaimValue::as_text)
+            .map(str::to_owned)
+    };
     Ok(
-        optional_string(claims, "org_id")?.map(|id| ActiveOrganization {
+        optional_string(claims.org_id.as_ref(), "org_id")?.map(|id| ActiveOrganization {
             id,
-            role: claims
-                .get("org_role")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            slug: claims
-                .get("org_slug")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            role: text(&claims.org_role),
+            slug: text(&claims.org_slug),
         }),
     )
 }
@@ -220,11 +263,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn claims(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test claims are objects"),
-        }
+    fn from_json(value: Value, issuer: &str) -> Result<Auth, AuthError> {
+        let raw = RawClaims::new(value.to_string());
+        let claims = Claims::parse(raw.json())?;
+        Auth::from_claims(&claims, &raw, issuer)
     }
 
     fn base() -> Value {
@@ -233,7 +275,7 @@ mod tests {
 
     #[test]
     fn reads_the_required_claims() {
-        let auth = Auth::from_claims(claims(base()), "https://a.example").expect("valid");
+        let auth = from_json(base(), "https://a.example").expect("valid");
         assert_eq!(auth.user_id, "user_1");
         assert_eq!(auth.environment_id, "env_1");
         assert_eq!(auth.issuer, "https://a.example");
@@ -257,7 +299,7 @@ mod tests {
         let mut value = base();
         value["email_verified"] = json!("true");
         value["profile_complete"] = json!(0);
-        let auth = Auth::from_claims(claims(value.clone()), "i").expect("valid");
+        let auth = from_json(value.clone(), "i").expect("valid");
         assert!(!auth.email_verified, "only JSON true verifies an email");
         assert!(
             auth.profile_complete,
@@ -265,7 +307,7 @@ mod tests {
         );
         value["email_verified"] = json!(true);
         value["profile_complete"] = json!(false);
-        let auth = Auth::from_claims(claims(value), "i").expect("valid");
+        let auth = from_json(value, "i").expect("valid");
         assert!(auth.email_verified);
         assert!(!auth.profile_complete);
     }
@@ -275,7 +317,7 @@ mod tests {
         for name in ["sub", "pid", "iat", "exp"] {
             let mut value = base();
             value.as_object_mut().map(|m| m.remove(name));
-            let error = Auth::from_claims(claims(value), "i").expect_err(name);
+            let error = from_json(value, "i").expect_err(name);
             assert_eq!(error.kind(), AuthErrorKind::MissingClaim, "{name}");
             assert!(error.message().contains(name));
         }
@@ -288,7 +330,7 @@ mod tests {
         ] {
             let mut value = base();
             value[name] = bad.clone();
-            let error = Auth::from_claims(claims(value), "i").expect_err(name);
+            let error = from_json(value, "i").expect_err(name);
             assert!(
                 matches!(
                     error.kind(),
@@ -303,7 +345,7 @@ mod tests {
     fn organization_from_o_or_flat_claims() {
         let mut value = base();
         value["o"] = json!({"id": "org_1", "rol": "admin", "slg": "acme"});
-        let org = Auth::from_claims(claims(value), "i")
+        let org = from_json(value, "i")
             .expect("valid")
             .organization
             .expect("org");
@@ -314,7 +356,7 @@ mod tests {
         let mut value = base();
         value["org_id"] = json!("org_2");
         value["org_role"] = json!("member");
-        let org = Auth::from_claims(claims(value), "i")
+        let org = from_json(value, "i")
             .expect("valid")
             .organization
             .expect("org");
@@ -325,7 +367,7 @@ mod tests {
         let mut value = base();
         value["o"] = json!("org_1");
         assert_eq!(
-            Auth::from_claims(claims(value), "i").expect_err("o").kind(),
+            from_json(value, "i").expect_err("o").kind(),
             AuthErrorKind::InvalidClaim
         );
     }
@@ -334,15 +376,13 @@ mod tests {
     fn actor_means_impersonation() {
         let mut value = base();
         value["act"] = json!({"sub": "admin_1"});
-        let auth = Auth::from_claims(claims(value), "i").expect("valid");
+        let auth = from_json(value, "i").expect("valid");
         assert!(auth.impersonating);
         assert_eq!(auth.actor.expect("actor").subject, "admin_1");
         let mut value = base();
         value["act"] = json!({"iss": "x"});
         assert_eq!(
-            Auth::from_claims(claims(value), "i")
-                .expect_err("act")
-                .kind(),
+            from_json(value, "i").expect_err("act").kind(),
             AuthErrorKind::InvalidClaim
         );
     }
@@ -355,7 +395,7 @@ mod tests {
         }
         let mut value = base();
         value["plan"] = json!("pro");
-        let auth = Auth::from_claims(claims(value), "i").expect("valid");
+        let auth = from_json(value, "i").expect("valid");
         assert_eq!(auth.claims::<Mine>().expect("fits").plan, "pro");
         let error = base_auth()
             .claims::<Mine>()
@@ -365,6 +405,6 @@ mod tests {
     }
 
     fn base_auth() -> Auth {
-        Auth::from_claims(claims(base()), "i").expect("valid")
+        from_json(base(), "i").expect("valid")
     }
 }

@@ -1,6 +1,7 @@
 //! The verifier's readers of untrusted bytes, for the fuzz targets (see `crate::fuzzing`).
 
-use super::auth::Auth;
+use super::auth::{Auth, RawClaims};
+use super::claims::Claims;
 use super::headers::{HeaderPairs, bearer_token};
 use super::jwks::KeySet;
 use super::token::{ClaimRules, UnverifiedToken};
@@ -33,10 +34,22 @@ pub fn token(token: &str, keys: &KeySetInput<'_>, now: u64) -> bool {
     let Ok(payload) = unverified.verify_signature(key) else {
         return false;
     };
-    rules
-        .check(&payload, now)
-        .and_then(|claims| Auth::from_claims(claims, ISSUER))
-        .is_ok()
+    let raw = RawClaims::new(payload);
+    let accepted = Claims::parse(raw.json()).and_then(|claims| {
+        rules.check(&claims, now)?;
+        Auth::from_claims(&claims, &raw, ISSUER)
+    });
+    let Ok(auth) = accepted else {
+        return false;
+    };
+    // What the verifier accepted, serde_json reads as the same map: the raw claims, built on
+    // first use, never lose a claim.
+    let as_map = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(raw.json());
+    #[allow(clippy::panic, reason = "a finding for the fuzzer")]
+    if as_map.as_ref().ok() != Some(auth.raw_claims.as_map()) {
+        panic!("accepted claims that do not read as a map: {as_map:?}");
+    }
+    true
 }
 
 /// A key set read once, for [`token`].

@@ -20,6 +20,7 @@
 //! ```
 
 mod auth;
+mod claims;
 mod clock;
 mod error;
 mod headers;
@@ -33,7 +34,7 @@ mod wycheproof_tests;
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-pub use auth::{ActiveOrganization, Actor, Auth};
+pub use auth::{ActiveOrganization, Actor, Auth, RawClaims};
 pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
 pub use jwks::{CacheSettings, JwksStats};

@@ -15,9 +15,9 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::auth::numeric_date;
+use super::claims::{ClaimValue, Claims, invalid, missing, numeric_date};
 use super::error::{AuthError, AuthErrorKind};
 use super::jwks::VerificationKey;
 
@@ -102,8 +102,8 @@ impl<'a> UnverifiedToken<'a> {
         &self.kid
     }
 
-    /// Checks the signature with `key` and returns the payload bytes.
-    pub(crate) fn verify_signature(&self, key: &VerificationKey) -> Result<Vec<u8>, AuthError> {
+    /// Checks the signature with `key` and returns the payload text.
+    pub(crate) fn verify_signature(&self, key: &VerificationKey) -> Result<String, AuthError> {
         let bad = || {
             AuthError::new(
                 AuthErrorKind::BadSignature,
@@ -122,12 +122,11 @@ impl<'a> UnverifiedToken<'a> {
         if len != 64 || !key.verify(self.signing_input.as_bytes(), &signature[..64]) {
             return Err(bad());
         }
-        URL_SAFE_NO_PAD.decode(self.payload).map_err(|_| {
-            AuthError::new(
-                AuthErrorKind::Malformed,
-                "the token's payload is not base64url",
-            )
-        })
+        let malformed = |what| AuthError::new(AuthErrorKind::Malformed, what);
+        let payload = URL_SAFE_NO_PAD
+            .decode(self.payload)
+            .map_err(|_| malformed("the token's payload is not base64url"))?;
+        String::from_utf8(payload).map_err(|_| malformed("the token's payload is not UTF-8"))
     }
 }
 
@@ -207,40 +206,6 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error>
     IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
-/// The claims object, refused when it names a claim twice: parsers disagree on which copy
-/// wins, and a token that means one thing to us and another to the next reader is an attack.
-struct Claims(Map<String, Value>);
-
-impl<'de> Deserialize<'de> for Claims {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ClaimsVisitor)
-    }
-}
-
-struct ClaimsVisitor;
-
-impl<'de> Visitor<'de> for ClaimsVisitor {
-    type Value = Claims;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Claims, A::Error> {
-        let mut claims = Map::new();
-        while let Some(name) = access.next_key::<String>()? {
-            if claims.contains_key(&name) {
-                return Err(de::Error::custom(format_args!(
-                    "the claim `{name}` appears twice"
-                )));
-            }
-            let value = access.next_value()?;
-            claims.insert(name, value);
-        }
-        Ok(Claims(claims))
-    }
-}
-
 /// The rules for claims, from the verifier's configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimRules {
@@ -252,36 +217,29 @@ pub(crate) struct ClaimRules {
 }
 
 impl ClaimRules {
-    /// Reads the verified payload and checks issuer, times, audience and authorized party.
-    pub(crate) fn check(&self, payload: &[u8], now: u64) -> Result<Map<String, Value>, AuthError> {
-        let Claims(claims) = serde_json::from_slice(payload).map_err(|_| {
-            AuthError::new(
-                AuthErrorKind::Malformed,
-                "the token's claims are not a JSON object with each claim once",
-            )
-        })?;
-
-        match claims.get("iss") {
-            None | Some(Value::Null) => return Err(missing("iss")),
-            Some(Value::String(iss)) if iss.strip_suffix('/').unwrap_or(iss) == self.issuer => {}
-            Some(Value::String(_)) => {
+    /// Checks the issuer, times, audience and authorized party of verified claims.
+    pub(crate) fn check(&self, claims: &Claims<'_>, now: u64) -> Result<(), AuthError> {
+        match &claims.iss {
+            None | Some(ClaimValue::Null) => return Err(missing("iss")),
+            Some(ClaimValue::Text(iss)) if iss.strip_suffix('/').unwrap_or(iss) == self.issuer => {}
+            Some(ClaimValue::Text(_)) => {
                 return Err(AuthError::new(
                     AuthErrorKind::IssuerMismatch,
                     "the token was issued by another issuer",
                 ));
             }
-            Some(_) => return Err(invalid("iss")),
+            Some(_) => return Err(invalid("iss", "a string")),
         }
 
         let leeway = self.leeway_seconds;
-        let exp = numeric_date(&claims, "exp")?.ok_or_else(|| missing("exp"))?;
+        let exp = numeric_date(claims.exp.as_ref(), "exp")?.ok_or_else(|| missing("exp"))?;
         if exp.saturating_add(leeway) <= now {
             return Err(AuthError::new(
                 AuthErrorKind::Expired,
                 "the token has expired",
             ));
         }
-        if let Some(nbf) = numeric_date(&claims, "nbf")?
+        if let Some(nbf) = numeric_date(claims.nbf.as_ref(), "nbf")?
             && nbf > now.saturating_add(leeway)
         {
             return Err(AuthError::new(
@@ -289,7 +247,7 @@ impl ClaimRules {
                 "the token is not valid yet (`nbf`)",
             ));
         }
-        let iat = numeric_date(&claims, "iat")?.ok_or_else(|| missing("iat"))?;
+        let iat = numeric_date(claims.iat.as_ref(), "iat")?.ok_or_else(|| missing("iat"))?;
         if iat > now.saturating_add(leeway) {
             return Err(AuthError::new(
                 AuthErrorKind::NotYetValid,
@@ -298,9 +256,9 @@ impl ClaimRules {
         }
 
         if let Some(audiences) = &self.audiences {
-            let matches = match claims.get("aud") {
-                Some(Value::String(aud)) => audiences.contains(aud),
-                Some(Value::Array(auds)) => auds
+            let matches = match &claims.aud {
+                Some(ClaimValue::Text(aud)) => audiences.iter().any(|a| a == aud),
+                Some(ClaimValue::Composite(Value::Array(auds))) => auds
                     .iter()
                     .filter_map(Value::as_str)
                     .any(|aud| audiences.iter().any(|a| a == aud)),
@@ -314,8 +272,8 @@ impl ClaimRules {
             }
         }
         if let Some(parties) = &self.authorized_parties {
-            let matches =
-                matches!(claims.get("azp"), Some(Value::String(azp)) if parties.contains(azp));
+            let azp = claims.azp.as_ref().and_then(ClaimValue::as_text);
+            let matches = azp.is_some_and(|azp| parties.iter().any(|party| party == azp));
             if !matches {
                 return Err(AuthError::new(
                     AuthErrorKind::AuthorizedPartyMismatch,
@@ -323,22 +281,8 @@ impl ClaimRules {
                 ));
             }
         }
-        Ok(claims)
+        Ok(())
     }
-}
-
-fn missing(claim: &str) -> AuthError {
-    AuthError::new(
-        AuthErrorKind::MissingClaim,
-        format!("the token has no `{claim}` claim"),
-    )
-}
-
-fn invalid(claim: &str) -> AuthError {
-    AuthError::new(
-        AuthErrorKind::InvalidClaim,
-        format!("the `{claim}` claim has the wrong type"),
-    )
 }
 
 #[cfg(test)]
@@ -432,16 +376,20 @@ mod tests {
 
     const NOW: u64 = 1_800_000_000;
 
-    fn claims(extra: Value) -> Vec<u8> {
+    fn claims(extra: Value) -> String {
         let mut claims = json!({"iss": "https://issuer.example", "sub": "u", "pid": "p", "iat": NOW - 10, "exp": NOW + 60});
         for (k, v) in extra.as_object().into_iter().flatten() {
             claims[k] = v.clone();
         }
-        claims.to_string().into_bytes()
+        claims.to_string()
+    }
+
+    fn check(rules: &ClaimRules, payload: &str) -> Result<(), AuthError> {
+        rules.check(&Claims::parse(payload)?, NOW)
     }
 
     fn kind(rules: &ClaimRules, extra: Value) -> Option<AuthErrorKind> {
-        rules.check(&claims(extra), NOW).err().map(|e| e.kind())
+        check(rules, &claims(extra)).err().map(|e| e.kind())
     }
 
     #[test]
@@ -547,11 +495,11 @@ mod tests {
     #[test]
     fn payload_must_be_an_object() {
         assert_eq!(
-            rules().check(b"[]", NOW).expect_err("array").kind(),
+            check(&rules(), "[]").expect_err("array").kind(),
             AuthErrorKind::Malformed
         );
         assert_eq!(
-            rules().check(b"foo", NOW).expect_err("text").kind(),
+            check(&rules(), "foo").expect_err("text").kind(),
             AuthErrorKind::Malformed
         );
     }

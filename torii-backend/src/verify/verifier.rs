@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use http::Uri;
 
-use super::auth::Auth;
+use super::auth::{Auth, RawClaims};
+use super::claims::Claims;
 use super::clock::Clock;
 use super::error::{AuthError, AuthErrorKind};
 use super::headers::{HeaderSource, bearer_token};
@@ -115,8 +116,10 @@ impl Verifier {
             Some(checked) => checked?,
             None => check(&*inner.jwks.key(unverified.kid()).await?)?,
         };
-        let claims = inner.rules.check(&payload, now)?;
-        let auth = Auth::from_claims(claims, &inner.rules.issuer)?;
+        let raw = RawClaims::new(payload);
+        let claims = Claims::parse(raw.json())?;
+        inner.rules.check(&claims, now)?;
+        let auth = Auth::from_claims(&claims, &raw, &inner.rules.issuer)?;
         inner
             .tokens
             .insert(token, &auth, unverified.kid(), key, now);

@@ -34,7 +34,7 @@ fn reference(name: &str) -> Option<Value> {
 
 /// Our verdict on a compact JWS against `keys`: the payload when accepted, the error kind when
 /// refused.
-fn verdict(jws: &Value, keys: &KeySet) -> Result<Vec<u8>, AuthErrorKind> {
+fn verdict(jws: &Value, keys: &KeySet) -> Result<String, AuthErrorKind> {
     // JSON-serialized JWS are not tokens; the verifier only takes compact ones.
     let jws = jws.as_str().ok_or(AuthErrorKind::Malformed)?;
     let token = UnverifiedToken::parse(jws, 1 << 20).map_err(|e| e.kind())?;
