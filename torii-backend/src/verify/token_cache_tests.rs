@@ -25,6 +25,14 @@ async fn setup(tokens: TokenCacheSettings) -> (MockTorii, Verifier, ManualClock)
     (torii, verifier, clock)
 }
 
+/// A token issued by `torii` at the test clock's now, valid for `seconds`: the clock stands
+/// still while the test runs, and a token stamped by the real clock a second later would not be
+/// valid yet (the leeway is zero).
+fn issue(torii: &MockTorii, clock: &ManualClock, seconds: u64) -> crate::testing::TokenBuilder {
+    let now = Clock::Manual(clock.clone()).unix_seconds();
+    torii.token().claim("iat", now).claim("exp", now + seconds)
+}
+
 /// The error `token` gets once the background refresh has brought the new key set in; fails
 /// the test if it is still accepted after 10 s.
 async fn refused_once_refreshed(verifier: &Verifier, token: &str) -> super::AuthError {
@@ -43,8 +51,8 @@ async fn refused_once_refreshed(verifier: &Verifier, token: &str) -> super::Auth
 
 #[tokio::test]
 async fn a_repeated_token_is_answered_from_the_cache() {
-    let (torii, verifier, _) = setup(TokenCacheSettings::default()).await;
-    let token = torii.token().claim("plan", "pro").sign();
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
+    let token = issue(&torii, &clock, 300).claim("plan", "pro").sign();
     let first = verifier.verify(&token).await.expect("valid");
     assert_eq!(verifier.token_cache().len(), 1);
     let again = verifier.verify(&token).await.expect("cached");
@@ -55,7 +63,7 @@ async fn a_repeated_token_is_answered_from_the_cache() {
 #[tokio::test]
 async fn an_entry_is_never_used_at_or_after_exp() {
     let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
-    let token = torii.token().expires_in(Duration::from_secs(40)).sign();
+    let token = issue(&torii, &clock, 40).sign();
     verifier.verify(&token).await.expect("valid");
     clock.advance(Duration::from_secs(39));
     verifier.verify(&token).await.expect("still valid");
@@ -69,7 +77,7 @@ async fn an_entry_is_never_used_at_or_after_exp() {
 async fn an_entry_is_used_for_at_most_max_ttl() {
     let settings = TokenCacheSettings::default().max_ttl(Duration::from_secs(10));
     let (torii, verifier, clock) = setup(settings).await;
-    let token = torii.token().expires_in(Duration::from_secs(600)).sign();
+    let token = issue(&torii, &clock, 600).sign();
     let auth = verifier.verify(&token).await.expect("valid");
     let now = || Clock::Manual(clock.clone()).unix_seconds();
     assert!(verifier.token_cache().get(&token, now()).is_some());
@@ -90,7 +98,7 @@ async fn an_entry_is_used_for_at_most_max_ttl() {
 async fn a_key_removed_by_rotation_ends_its_tokens_entries() {
     let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
     let old_kid = torii.current_kid().expect("kid");
-    let token = torii.token().expires_in(Duration::from_secs(3600)).sign();
+    let token = issue(&torii, &clock, 3600).sign();
     verifier.verify(&token).await.expect("valid");
 
     torii.rotate_key();
@@ -116,7 +124,7 @@ async fn a_key_removed_by_rotation_ends_its_tokens_entries() {
 async fn a_kid_that_now_names_another_key_ends_the_entry() {
     let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
     let kid = torii.current_kid().expect("kid");
-    let token = torii.token().expires_in(Duration::from_secs(3600)).sign();
+    let token = issue(&torii, &clock, 3600).sign();
     verifier.verify(&token).await.expect("valid");
     torii.remove_key(&kid);
     torii.add_key(&kid);
@@ -131,8 +139,8 @@ async fn a_kid_that_now_names_another_key_ends_the_entry() {
 
 #[tokio::test]
 async fn only_the_exact_token_finds_its_entry() {
-    let (torii, verifier, _) = setup(TokenCacheSettings::default()).await;
-    let token = torii.token().sign();
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
+    let token = issue(&torii, &clock, 300).sign();
     verifier.verify(&token).await.expect("valid");
     let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
     // The same header and claims with another signature, and the same signature under other
@@ -149,7 +157,7 @@ async fn only_the_exact_token_finds_its_entry() {
     );
     let refused = verifier.verify(&forged).await.expect_err("forged");
     assert_eq!(refused.kind(), AuthErrorKind::BadSignature);
-    let other_claims = torii.token().subject("someone_else").sign();
+    let other_claims = issue(&torii, &clock, 300).subject("someone_else").sign();
     let (other_input, _) = other_claims.rsplit_once('.').expect("three parts");
     let spliced = format!("{other_input}.{signature}");
     assert_eq!(
@@ -161,9 +169,11 @@ async fn only_the_exact_token_finds_its_entry() {
 
 #[tokio::test]
 async fn the_cache_stays_within_its_bound_and_can_be_turned_off() {
-    let (torii, verifier, _) = setup(TokenCacheSettings::default().max_bytes(20 * 1024)).await;
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default().max_bytes(20 * 1024)).await;
     for n in 0..200 {
-        let token = torii.token().subject(format!("user_{n}")).sign();
+        let token = issue(&torii, &clock, 300)
+            .subject(format!("user_{n}"))
+            .sign();
         verifier.verify(&token).await.expect("valid");
     }
     let cache = verifier.token_cache();
@@ -174,17 +184,56 @@ async fn the_cache_stays_within_its_bound_and_can_be_turned_off() {
     );
     assert!(cache.len() < 200);
 
-    let (torii, verifier, _) = setup(TokenCacheSettings::disabled()).await;
-    let token = torii.token().sign();
+    let (torii, verifier, clock) = setup(TokenCacheSettings::disabled()).await;
+    let token = issue(&torii, &clock, 300).sign();
     verifier.verify(&token).await.expect("valid");
     verifier.verify(&token).await.expect("valid again");
     assert_eq!(verifier.token_cache().len(), 0);
 }
 
+/// Verifies `count` tokens, each sent once.
+async fn send_once(
+    (torii, verifier, clock): (&MockTorii, &Verifier, &ManualClock),
+    prefix: &str,
+    count: usize,
+) {
+    for n in 0..count {
+        let once = issue(torii, clock, 300)
+            .subject(format!("{prefix}_{n}"))
+            .sign();
+        verifier.verify(&once).await.expect("valid");
+    }
+}
+
+#[tokio::test]
+async fn tokens_seen_once_do_not_push_out_a_token_in_use() {
+    for used_again in [true, false] {
+        let settings = TokenCacheSettings::default().max_bytes(256 * 1024);
+        let (torii, verifier, clock) = setup(settings).await;
+        // A cache that has run for a while: full of tokens from earlier.
+        send_once((&torii, &verifier, &clock), "earlier", 400).await;
+        let token = issue(&torii, &clock, 300).subject("regular").sign();
+        verifier.verify(&token).await.expect("valid");
+        if used_again {
+            verifier.verify(&token).await.expect("served again");
+        }
+        // Then four times what the cache holds, each token sent once.
+        send_once((&torii, &verifier, &clock), "once", 1000).await;
+        let cache = verifier.token_cache();
+        assert!(cache.len() < 400, "bounded: {}", cache.len());
+        let now = Clock::Manual(clock.clone()).unix_seconds();
+        assert_eq!(
+            cache.get(&token, now).is_some(),
+            used_again,
+            "a token sent again stays; one sent once goes with the flood"
+        );
+    }
+}
+
 #[tokio::test]
 async fn verifiers_with_other_settings_do_not_share_entries() {
-    let (torii, verifier, _) = setup(TokenCacheSettings::default()).await;
-    let token = torii.token().claim("aud", "billing").sign();
+    let (torii, verifier, clock) = setup(TokenCacheSettings::default()).await;
+    let token = issue(&torii, &clock, 300).claim("aud", "billing").sign();
     verifier
         .verify(&token)
         .await
