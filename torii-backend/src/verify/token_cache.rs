@@ -40,8 +40,8 @@
 //!
 //! A token seen for the first time pays a miss and an insert, about 1 µs, on top of its
 //! 35 µs signature check; a hit costs a shared-lock read of one shard. BENCHMARKS.md has the
-//! numbers, and why this cache is not moka (whose insert cost 4 to 14 % of a first-seen
-//! verification).
+//! numbers, and why this cache is not moka (whose insert added 5 % to a first-seen
+//! verification on an empty cache, and 13 % on one holding 10,000 tokens).
 
 use std::sync::Arc;
 use std::time::Duration;
