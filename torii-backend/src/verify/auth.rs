@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::claims::{ClaimValue, Claims, invalid, missing, numeric_date};
+use super::claims::{Claims, Member, invalid, missing, numeric_date};
 use super::error::{AuthError, AuthErrorKind};
 
 /// A verified Torii session: who the user is, in which environment, and what the token says.
@@ -174,8 +174,8 @@ impl Auth {
         let expires_at = required_time(claims.exp.as_ref(), "exp")?;
         let organization = organization(claims)?;
         let actor = match &claims.act {
-            None | Some(ClaimValue::Null) => None,
-            Some(ClaimValue::Composite(Value::Object(act))) => Some(Actor {
+            None | Some(Member::Null) => None,
+            Some(Member::Composite(Value::Object(act))) => Some(Actor {
                 subject: match act.get("sub") {
                     Some(Value::String(sub)) if !sub.is_empty() => sub.clone(),
                     _ => return Err(invalid("act", "an object with a `sub` string")),
@@ -189,8 +189,8 @@ impl Auth {
             environment_id,
             issuer: issuer.to_owned(),
             session_id: optional_string(claims.sid.as_ref(), "sid")?,
-            email_verified: claims.email_verified == Some(ClaimValue::Bool(true)),
-            profile_complete: claims.profile_complete != Some(ClaimValue::Bool(false)),
+            email_verified: claims.email_verified == Some(Member::Bool(true)),
+            profile_complete: claims.profile_complete != Some(Member::Bool(false)),
             impersonating: actor.is_some(),
             locale: optional_string(claims.locale.as_ref(), "locale")?,
             organization,
@@ -202,34 +202,31 @@ impl Auth {
     }
 }
 
-fn required_string(claim: Option<&ClaimValue<'_>>, name: &str) -> Result<String, AuthError> {
+fn required_string(claim: Option<&Member<'_>>, name: &str) -> Result<String, AuthError> {
     match claim {
-        None | Some(ClaimValue::Null) => Err(missing(name)),
-        Some(ClaimValue::Text(value)) if !value.is_empty() => Ok(value.as_ref().to_owned()),
+        None | Some(Member::Null) => Err(missing(name)),
+        Some(Member::Text(value)) if !value.is_empty() => Ok(value.as_ref().to_owned()),
         Some(_) => Err(invalid(name, "a non-empty string")),
     }
 }
 
-fn optional_string(
-    claim: Option<&ClaimValue<'_>>,
-    name: &str,
-) -> Result<Option<String>, AuthError> {
+fn optional_string(claim: Option<&Member<'_>>, name: &str) -> Result<Option<String>, AuthError> {
     match claim {
-        None | Some(ClaimValue::Null) => Ok(None),
-        Some(ClaimValue::Text(value)) => Ok(Some(value.as_ref().to_owned())),
+        None | Some(Member::Null) => Ok(None),
+        Some(Member::Text(value)) => Ok(Some(value.as_ref().to_owned())),
         Some(_) => Err(invalid(name, "a string")),
     }
 }
 
-fn required_time(claim: Option<&ClaimValue<'_>>, name: &str) -> Result<SystemTime, AuthError> {
+fn required_time(claim: Option<&Member<'_>>, name: &str) -> Result<SystemTime, AuthError> {
     let seconds = numeric_date(claim, name)?.ok_or_else(|| missing(name))?;
     Ok(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 fn organization(claims: &Claims<'_>) -> Result<Option<ActiveOrganization>, AuthError> {
     match &claims.o {
-        None | Some(ClaimValue::Null) => {}
-        Some(ClaimValue::Composite(Value::Object(o))) => {
+        None | Some(Member::Null) => {}
+        Some(Member::Composite(Value::Object(o))) => {
             let id = match o.get("id") {
                 Some(Value::String(id)) if !id.is_empty() => id.clone(),
                 _ => return Err(invalid("o", "an object with an `id` string")),
@@ -243,12 +240,8 @@ fn organization(claims: &Claims<'_>) -> Result<Option<ActiveOrganization>, AuthE
         }
         Some(_) => return Err(invalid("o", "an object")),
     }
-    let text = |claim: &Option<ClaimValue<'_>>| {
-        claim
-            .as_ref()
-            .and_then(ClaimValue::as_text)
-            .map(str::to_owned)
-    };
+    let text =
+        |claim: &Option<Member<'_>>| claim.as_ref().and_then(Member::as_text).map(str::to_owned);
     Ok(
         optional_string(claims.org_id.as_ref(), "org_id")?.map(|id| ActiveOrganization {
             id,

@@ -17,9 +17,10 @@ use serde_json::{Number, Value};
 
 use super::error::{AuthError, AuthErrorKind};
 
-/// One claim's value as far as the checks care.
+/// The value of a claim or header member as far as the checks care: strings borrowed from the
+/// decoded text unless they have escapes.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum ClaimValue<'a> {
+pub(crate) enum Member<'a> {
     Null,
     Bool(bool),
     Number(Number),
@@ -28,7 +29,7 @@ pub(crate) enum ClaimValue<'a> {
     Composite(Value),
 }
 
-impl ClaimValue<'_> {
+impl Member<'_> {
     pub(crate) fn as_text(&self) -> Option<&str> {
         match self {
             Self::Text(text) => Some(text),
@@ -41,23 +42,23 @@ impl ClaimValue<'_> {
 /// (so that the payload is known to be well formed) and dropped.
 #[derive(Debug, Default)]
 pub(crate) struct Claims<'a> {
-    pub(crate) iss: Option<ClaimValue<'a>>,
-    pub(crate) sub: Option<ClaimValue<'a>>,
-    pub(crate) pid: Option<ClaimValue<'a>>,
-    pub(crate) sid: Option<ClaimValue<'a>>,
-    pub(crate) exp: Option<ClaimValue<'a>>,
-    pub(crate) nbf: Option<ClaimValue<'a>>,
-    pub(crate) iat: Option<ClaimValue<'a>>,
-    pub(crate) aud: Option<ClaimValue<'a>>,
-    pub(crate) azp: Option<ClaimValue<'a>>,
-    pub(crate) locale: Option<ClaimValue<'a>>,
-    pub(crate) email_verified: Option<ClaimValue<'a>>,
-    pub(crate) profile_complete: Option<ClaimValue<'a>>,
-    pub(crate) o: Option<ClaimValue<'a>>,
-    pub(crate) org_id: Option<ClaimValue<'a>>,
-    pub(crate) org_role: Option<ClaimValue<'a>>,
-    pub(crate) org_slug: Option<ClaimValue<'a>>,
-    pub(crate) act: Option<ClaimValue<'a>>,
+    pub(crate) iss: Option<Member<'a>>,
+    pub(crate) sub: Option<Member<'a>>,
+    pub(crate) pid: Option<Member<'a>>,
+    pub(crate) sid: Option<Member<'a>>,
+    pub(crate) exp: Option<Member<'a>>,
+    pub(crate) nbf: Option<Member<'a>>,
+    pub(crate) iat: Option<Member<'a>>,
+    pub(crate) aud: Option<Member<'a>>,
+    pub(crate) azp: Option<Member<'a>>,
+    pub(crate) locale: Option<Member<'a>>,
+    pub(crate) email_verified: Option<Member<'a>>,
+    pub(crate) profile_complete: Option<Member<'a>>,
+    pub(crate) o: Option<Member<'a>>,
+    pub(crate) org_id: Option<Member<'a>>,
+    pub(crate) org_role: Option<Member<'a>>,
+    pub(crate) org_slug: Option<Member<'a>>,
+    pub(crate) act: Option<Member<'a>>,
 }
 
 impl<'a> Claims<'a> {
@@ -74,7 +75,7 @@ impl<'a> Claims<'a> {
     }
 
     /// The slot of a claim the verifier reads, `None` for any other claim.
-    fn slot(&mut self, name: &str) -> Option<&mut Option<ClaimValue<'a>>> {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Member<'a>>> {
         Some(match name {
             "iss" => &mut self.iss,
             "sub" => &mut self.sub,
@@ -167,57 +168,57 @@ impl<'de: 'a, 'a> Visitor<'de> for NameVisitor<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for ClaimValue<'a> {
+impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ClaimValueVisitor(PhantomData))
+        deserializer.deserialize_any(MemberVisitor(PhantomData))
     }
 }
 
-struct ClaimValueVisitor<'a>(PhantomData<&'a ()>);
+struct MemberVisitor<'a>(PhantomData<&'a ()>);
 
-impl<'de: 'a, 'a> Visitor<'de> for ClaimValueVisitor<'a> {
-    type Value = ClaimValue<'a>;
+impl<'de: 'a, 'a> Visitor<'de> for MemberVisitor<'a> {
+    type Value = Member<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(ClaimValue::Null)
+        Ok(Member::Null)
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(ClaimValue::Bool(value))
+        Ok(Member::Bool(value))
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(ClaimValue::Number(value.into()))
+        Ok(Member::Number(value.into()))
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(ClaimValue::Number(value.into()))
+        Ok(Member::Number(value.into()))
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
         Number::from_f64(value)
-            .map(ClaimValue::Number)
+            .map(Member::Number)
             .ok_or_else(|| E::custom("a number that is not finite"))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-        Ok(ClaimValue::Text(Cow::Borrowed(text)))
+        Ok(Member::Text(Cow::Borrowed(text)))
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(ClaimValue::Text(Cow::Owned(text.to_owned())))
+        Ok(Member::Text(Cow::Owned(text.to_owned())))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Value::deserialize(SeqAccessDeserializer::new(seq)).map(ClaimValue::Composite)
+        Value::deserialize(SeqAccessDeserializer::new(seq)).map(Member::Composite)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Value::deserialize(MapAccessDeserializer::new(map)).map(ClaimValue::Composite)
+        Value::deserialize(MapAccessDeserializer::new(map)).map(Member::Composite)
     }
 }
 
@@ -257,9 +258,7 @@ impl<'de> Visitor<'de> for SkipVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Skip, E> {
-        ClaimValueVisitor(PhantomData)
-            .visit_f64(value)
-            .map(|_| Skip)
+        MemberVisitor(PhantomData).visit_f64(value).map(|_| Skip)
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
@@ -294,12 +293,12 @@ pub(crate) fn invalid(claim: &str, expected: &str) -> AuthError {
 /// A NumericDate (RFC 7519 §2): a JSON number of seconds since the epoch. Strings are refused,
 /// not skipped (the type confusion of CVE-2026-25537).
 pub(crate) fn numeric_date(
-    claim: Option<&ClaimValue<'_>>,
+    claim: Option<&Member<'_>>,
     name: &str,
 ) -> Result<Option<u64>, AuthError> {
     match claim {
         None => Ok(None),
-        Some(ClaimValue::Number(number)) => match number.as_u64() {
+        Some(Member::Number(number)) => match number.as_u64() {
             Some(seconds) => Ok(Some(seconds)),
             // Fractions are allowed by RFC 7519; whole seconds are what Torii issues.
             None => match number.as_f64() {
@@ -328,23 +327,20 @@ mod tests {
         .expect("valid");
         assert!(matches!(
             claims.iss,
-            Some(ClaimValue::Text(Cow::Borrowed("https://i")))
+            Some(Member::Text(Cow::Borrowed("https://i")))
         ));
         assert_eq!(
             claims.exp,
-            Some(ClaimValue::Number(Number::from_f64(1.5e9).expect("finite")))
+            Some(Member::Number(Number::from_f64(1.5e9).expect("finite")))
         );
-        assert_eq!(claims.iat, Some(ClaimValue::Number((-1).into())));
-        assert_eq!(claims.aud, Some(ClaimValue::Composite(json!(["a"]))));
-        assert_eq!(claims.o, Some(ClaimValue::Composite(json!({"id": "x"}))));
-        assert_eq!(claims.email_verified, Some(ClaimValue::Bool(true)));
-        assert_eq!(claims.sid, Some(ClaimValue::Null));
+        assert_eq!(claims.iat, Some(Member::Number((-1).into())));
+        assert_eq!(claims.aud, Some(Member::Composite(json!(["a"]))));
+        assert_eq!(claims.o, Some(Member::Composite(json!({"id": "x"}))));
+        assert_eq!(claims.email_verified, Some(Member::Bool(true)));
+        assert_eq!(claims.sid, Some(Member::Null));
         assert_eq!(claims.pid, None);
         let escaped = Claims::parse(r#"{"s\u0075b":"\u0041da"}"#).expect("valid");
-        assert_eq!(
-            escaped.sub.as_ref().and_then(ClaimValue::as_text),
-            Some("Ada")
-        );
+        assert_eq!(escaped.sub.as_ref().and_then(Member::as_text), Some("Ada"));
     }
 
     #[test]

@@ -9,15 +9,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny};
 use serde_json::Value;
 
-use super::claims::{ClaimValue, Claims, invalid, missing, numeric_date};
+use super::claims::{Claims, Member, invalid, missing, numeric_date};
 use super::error::{AuthError, AuthErrorKind};
 use super::jwks::VerificationKey;
 
@@ -142,66 +138,6 @@ struct Header<'a> {
     crit: bool,
 }
 
-/// A header member as far as the rules care: a string, or anything else.
-enum Member<'a> {
-    Text(Cow<'a, str>),
-    Other,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(MemberVisitor(PhantomData))
-    }
-}
-
-struct MemberVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for MemberVisitor<'a> {
-    type Value = Member<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-        Ok(Member::Text(Cow::Borrowed(text)))
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(Member::Text(Cow::Owned(text.to_owned())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Member::Other)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Member::Other)
-    }
-}
-
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     IgnoredAny::deserialize(deserializer).map(|_| true)
 }
@@ -220,9 +156,9 @@ impl ClaimRules {
     /// Checks the issuer, times, audience and authorized party of verified claims.
     pub(crate) fn check(&self, claims: &Claims<'_>, now: u64) -> Result<(), AuthError> {
         match &claims.iss {
-            None | Some(ClaimValue::Null) => return Err(missing("iss")),
-            Some(ClaimValue::Text(iss)) if iss.strip_suffix('/').unwrap_or(iss) == self.issuer => {}
-            Some(ClaimValue::Text(_)) => {
+            None | Some(Member::Null) => return Err(missing("iss")),
+            Some(Member::Text(iss)) if iss.strip_suffix('/').unwrap_or(iss) == self.issuer => {}
+            Some(Member::Text(_)) => {
                 return Err(AuthError::new(
                     AuthErrorKind::IssuerMismatch,
                     "the token was issued by another issuer",
@@ -257,8 +193,8 @@ impl ClaimRules {
 
         if let Some(audiences) = &self.audiences {
             let matches = match &claims.aud {
-                Some(ClaimValue::Text(aud)) => audiences.iter().any(|a| a == aud),
-                Some(ClaimValue::Composite(Value::Array(auds))) => auds
+                Some(Member::Text(aud)) => audiences.iter().any(|a| a == aud),
+                Some(Member::Composite(Value::Array(auds))) => auds
                     .iter()
                     .filter_map(Value::as_str)
                     .any(|aud| audiences.iter().any(|a| a == aud)),
@@ -272,7 +208,7 @@ impl ClaimRules {
             }
         }
         if let Some(parties) = &self.authorized_parties {
-            let azp = claims.azp.as_ref().and_then(ClaimValue::as_text);
+            let azp = claims.azp.as_ref().and_then(Member::as_text);
             let matches = azp.is_some_and(|azp| parties.iter().any(|party| party == azp));
             if !matches {
                 return Err(AuthError::new(
