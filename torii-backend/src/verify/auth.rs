@@ -7,8 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::claims::{Claims, Member, invalid, missing, numeric_date};
+use super::claims::{Claims, Member, invalid, missing};
 use super::error::{AuthError, AuthErrorKind};
+use super::token::CheckedTimes;
 
 /// A verified Torii session: who the user is, in which environment, and what the token says.
 ///
@@ -161,17 +162,16 @@ impl Auth {
         })
     }
 
-    /// Reads the claims of a token whose signature, issuer and times were already checked;
-    /// `raw` holds the payload `claims` were read from.
+    /// Reads the claims of a token whose signature, issuer and times were already checked
+    /// (`times` is what the check read); `raw` holds the payload `claims` were read from.
     pub(crate) fn from_claims(
         claims: &Claims<'_>,
+        times: CheckedTimes,
         raw: &RawClaims,
         issuer: &str,
     ) -> Result<Self, AuthError> {
         let user_id = required_string(claims.sub.as_ref(), "sub")?;
         let environment_id = required_string(claims.pid.as_ref(), "pid")?;
-        let issued_at = required_time(claims.iat.as_ref(), "iat")?;
-        let expires_at = required_time(claims.exp.as_ref(), "exp")?;
         let organization = organization(claims)?;
         let actor = match &claims.act {
             None | Some(Member::Null) => None,
@@ -195,8 +195,8 @@ impl Auth {
             locale: optional_string(claims.locale.as_ref(), "locale")?,
             organization,
             actor,
-            issued_at,
-            expires_at,
+            issued_at: UNIX_EPOCH + Duration::from_secs(times.issued_at),
+            expires_at: UNIX_EPOCH + Duration::from_secs(times.expires_at),
             raw_claims: raw.clone(),
         })
     }
@@ -216,11 +216,6 @@ fn optional_string(claim: Option<&Member<'_>>, name: &str) -> Result<Option<Stri
         Some(Member::Text(value)) => Ok(Some(value.as_ref().to_owned())),
         Some(_) => Err(invalid(name, "a string")),
     }
-}
-
-fn required_time(claim: Option<&Member<'_>>, name: &str) -> Result<SystemTime, AuthError> {
-    let seconds = numeric_date(claim, name)?.ok_or_else(|| missing(name))?;
-    Ok(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 fn organization(claims: &Claims<'_>) -> Result<Option<ActiveOrganization>, AuthError> {
@@ -254,12 +249,21 @@ fn organization(claims: &Claims<'_>) -> Result<Option<ActiveOrganization>, AuthE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::token::ClaimRules;
     use serde_json::json;
 
+    /// `value` through the checks and into an `Auth`, as the verifier does it.
     fn from_json(value: Value, issuer: &str) -> Result<Auth, AuthError> {
+        let rules = ClaimRules {
+            issuer: "https://a.example".into(),
+            audiences: None,
+            authorized_parties: None,
+            leeway_seconds: 0,
+        };
         let raw = RawClaims::new(value.to_string());
         let claims = Claims::parse(raw.json())?;
-        Auth::from_claims(&claims, &raw, issuer)
+        let times = rules.check(&claims, 1_700_000_001)?;
+        Auth::from_claims(&claims, times, &raw, issuer)
     }
 
     fn base() -> Value {

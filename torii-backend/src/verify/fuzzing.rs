@@ -36,8 +36,8 @@ pub fn token(token: &str, keys: &KeySetInput<'_>, now: u64) -> bool {
     };
     let raw = RawClaims::new(payload);
     let accepted = Claims::parse(raw.json()).and_then(|claims| {
-        rules.check(&claims, now)?;
-        Auth::from_claims(&claims, &raw, ISSUER)
+        let times = rules.check(&claims, now)?;
+        Auth::from_claims(&claims, times, &raw, ISSUER)
     });
     let Ok(auth) = accepted else {
         return false;

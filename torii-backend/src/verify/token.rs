@@ -98,6 +98,11 @@ impl<'a> UnverifiedToken<'a> {
         &self.kid
     }
 
+    /// The `kid` of the header, kept once the token is verified.
+    pub(crate) fn into_kid(self) -> String {
+        self.kid
+    }
+
     /// Checks the signature with `key` and returns the payload text.
     pub(crate) fn verify_signature(&self, key: &VerificationKey) -> Result<String, AuthError> {
         let bad = || {
@@ -142,6 +147,13 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error>
     IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
+/// The times of claims that passed the checks, in Unix seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CheckedTimes {
+    pub(crate) issued_at: u64,
+    pub(crate) expires_at: u64,
+}
+
 /// The rules for claims, from the verifier's configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimRules {
@@ -153,8 +165,9 @@ pub(crate) struct ClaimRules {
 }
 
 impl ClaimRules {
-    /// Checks the issuer, times, audience and authorized party of verified claims.
-    pub(crate) fn check(&self, claims: &Claims<'_>, now: u64) -> Result<(), AuthError> {
+    /// Checks the issuer, times, audience and authorized party of verified claims, and returns
+    /// the times it read.
+    pub(crate) fn check(&self, claims: &Claims<'_>, now: u64) -> Result<CheckedTimes, AuthError> {
         match &claims.iss {
             None | Some(Member::Null) => return Err(missing("iss")),
             Some(Member::Text(iss)) if iss.strip_suffix('/').unwrap_or(iss) == self.issuer => {}
@@ -217,7 +230,10 @@ impl ClaimRules {
                 ));
             }
         }
-        Ok(())
+        Ok(CheckedTimes {
+            issued_at: iat,
+            expires_at: exp,
+        })
     }
 }
 
@@ -320,7 +336,7 @@ mod tests {
         claims.to_string()
     }
 
-    fn check(rules: &ClaimRules, payload: &str) -> Result<(), AuthError> {
+    fn check(rules: &ClaimRules, payload: &str) -> Result<CheckedTimes, AuthError> {
         rules.check(&Claims::parse(payload)?, NOW)
     }
 

@@ -171,13 +171,17 @@ impl TokenCache {
         }
     }
 
-    /// Remembers that `token` verified to `auth` with `key`, until its `exp` (or `max_ttl`
-    /// from `now`, if sooner).
-    pub(crate) fn insert(&self, token: &str, auth: &Auth, kid: &str, key: [u8; 65], now: u64) {
+    /// Remembers that `token` verified to `auth` with the key `kid`, whose point is `key`,
+    /// until `expires_at`, its `exp` (or `max_ttl` from `now`, if sooner).
+    pub(crate) fn insert(
+        &self,
+        token: &str,
+        auth: &Auth,
+        (kid, key): (String, [u8; 65]),
+        expires_at: u64,
+        now: u64,
+    ) {
         let Some(entries) = &self.entries else {
-            return;
-        };
-        let Some(expires_at) = unix_seconds(auth.expires_at) else {
             return;
         };
         let serve_until = expires_at.min(now.saturating_add(self.max_ttl_seconds));
@@ -186,7 +190,7 @@ impl TokenCache {
         }
         let verified = Verified {
             auth: auth.clone(),
-            kid: kid.to_owned(),
+            kid,
             key,
             serve_until,
         };
@@ -244,10 +248,4 @@ impl quick_cache::Weighter<Box<str>, Arc<Verified>> for EntryWeight {
             .saturating_mul(2)
             .saturating_add(512)
     }
-}
-
-fn unix_seconds(time: std::time::SystemTime) -> Option<u64> {
-    time.duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs())
 }

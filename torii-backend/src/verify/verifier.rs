@@ -118,11 +118,12 @@ impl Verifier {
         };
         let raw = RawClaims::new(payload);
         let claims = Claims::parse(raw.json())?;
-        inner.rules.check(&claims, now)?;
-        let auth = Auth::from_claims(&claims, &raw, &inner.rules.issuer)?;
+        let times = inner.rules.check(&claims, now)?;
+        let auth = Auth::from_claims(&claims, times, &raw, &inner.rules.issuer)?;
+        let signer = (unverified.into_kid(), key);
         inner
             .tokens
-            .insert(token, &auth, unverified.kid(), key, now);
+            .insert(token, &auth, signer, times.expires_at, now);
         Ok(auth)
     }
 
