@@ -2,16 +2,11 @@
 //! token from MockTorii with its keys already fetched. `cargo bench -p torii-backend --bench
 //! verify`; BENCHMARKS.md says what each figure means and the latest numbers.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::{HeaderMap, HeaderValue, Request, Response, header};
+use http::{HeaderMap, HeaderValue, Request, header};
 use std::hint::black_box;
 use torii_backend::middleware::RequireAuthLayer;
 use torii_backend::testing::MockTorii;
@@ -19,6 +14,10 @@ use torii_backend::verify::TokenCacheSettings;
 use torii_backend::{Verifier, authenticate_request};
 use tower_layer::Layer;
 use tower_service::Service;
+
+#[path = "support/ok200.rs"]
+mod ok200;
+use ok200::Ok200;
 
 fn verification(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -102,24 +101,6 @@ fn verification(c: &mut Criterion) {
         b.to_async(&runtime).iter(|| layered.call(request()))
     });
     group.finish();
-}
-
-/// The smallest service: answers 200 with an empty body.
-#[derive(Clone, Copy)]
-struct Ok200;
-
-impl<B> Service<Request<B>> for Ok200 {
-    type Response = Response<String>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<B>) -> Self::Future {
-        Box::pin(async { Ok(Response::new(String::new())) })
-    }
 }
 
 criterion_group!(benches, verification);

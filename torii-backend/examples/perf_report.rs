@@ -9,18 +9,14 @@
 //! busier moment hits both alike), after a warm-up, as the median of the per-operation times of
 //! every batch. Each figure is one line, `ratio <name> <x>` or `count <name> <n>`, for scripts.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::process::Command;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::{Request, Response, header};
+use http::{Request, header};
 use torii_backend::Verifier;
 use torii_backend::middleware::RequireAuthLayer;
 use torii_backend::models::ServerUserResponse;
@@ -28,6 +24,10 @@ use torii_backend::testing::MockTorii;
 use torii_backend::verify::TokenCacheSettings;
 use tower_layer::Layer;
 use tower_service::Service;
+
+#[path = "../benches/support/ok200.rs"]
+mod ok200;
+use ok200::Ok200;
 
 const SAMPLES: usize = 25;
 const WARM_UP: usize = 3;
@@ -385,24 +385,6 @@ impl RawEcdsa {
             count += 1;
         }
         count
-    }
-}
-
-/// The smallest service: answers 200 with an empty body.
-#[derive(Clone, Copy)]
-struct Ok200;
-
-impl<B> Service<Request<B>> for Ok200 {
-    type Response = Response<String>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<String>, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<B>) -> Self::Future {
-        Box::pin(async { Ok(Response::new(String::new())) })
     }
 }
 
