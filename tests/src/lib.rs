@@ -1,9 +1,11 @@
 //! Helpers shared by the cross-crate tests: a loopback server that records what it receives and
-//! answers with canned responses, and access to the shared reference files.
+//! answers with canned responses, MockTorii set up and seeded, and access to the shared
+//! reference files.
 
 #![deny(missing_docs)]
 
 pub mod capture;
+pub mod mock;
 pub mod patch_intents;
 pub mod raw_http;
 pub mod reference;

@@ -11,6 +11,7 @@ use torii_backend::serde_json::json;
 use torii_backend::testing::{ApiFault, MockTorii};
 use torii_backend::uuid::Uuid;
 use torii_backend::{Client, Error};
+use torii_tests::mock;
 
 async fn mock() -> (MockTorii, Client) {
     let torii = MockTorii::start().await.expect("loopback");
@@ -369,9 +370,7 @@ async fn search_applies_every_filter() {
 #[tokio::test]
 async fn cursor_pagination_walks_every_listing_in_a_stable_order() {
     let (torii, client) = mock().await;
-    let users: Vec<Uuid> = (0..7)
-        .map(|n| seed(&torii, &format!("user{n}@example.com")).id)
-        .collect();
+    let users = mock::users(&torii, 7);
 
     let mut seen = Vec::new();
     let mut cursor = None;
@@ -400,14 +399,7 @@ async fn cursor_pagination_walks_every_listing_in_a_stable_order() {
     assert_eq!(default.items.len(), 7, "20 by default");
 
     // The other paginated listings follow the same rules.
-    let orgs: Vec<Uuid> = (0..5)
-        .map(|n| {
-            torii
-                .create_organization(&format!("Org {n}"))
-                .expect("org")
-                .id
-        })
-        .collect();
+    let orgs = mock::organizations(&torii, 5);
     let first = client
         .organizations()
         .list()

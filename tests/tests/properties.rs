@@ -23,12 +23,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let torii = runtime.block_on(MockTorii::start()).expect("mock");
+        let (runtime, torii) = torii_tests::mock::on_own_runtime();
         let verifier = torii.verifier();
         let token = torii
             .token()

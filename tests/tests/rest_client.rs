@@ -9,6 +9,7 @@ use torii_backend::rest::RetryPolicy;
 use torii_backend::testing::{ApiFault, MockTorii};
 use torii_backend::uuid::Uuid;
 use torii_backend::{Client, Error};
+use torii_tests::mock;
 use torii_tests::trace_capture::Capture;
 
 /// A client for `torii` with short backoffs, so that retries do not slow the suite.
@@ -22,15 +23,6 @@ fn client(torii: &MockTorii, policy: RetryPolicy) -> Client {
         .expect("client")
 }
 
-fn seed_users(torii: &MockTorii, count: usize) -> Vec<Uuid> {
-    (0..count)
-        .map(|n| {
-            let email = format!("user{n}@example.com");
-            torii.seed_user().email(email).insert().expect("seed").id
-        })
-        .collect()
-}
-
 fn user_ids(users: Vec<torii_backend::models::ServerUserResponse>) -> Vec<Uuid> {
     users.into_iter().map(|user| user.id).collect()
 }
@@ -38,7 +30,7 @@ fn user_ids(users: Vec<torii_backend::models::ServerUserResponse>) -> Vec<Uuid> 
 #[tokio::test]
 async fn a_get_that_meets_a_503_succeeds_after_one_retry() {
     let torii = MockTorii::start().await.expect("mock");
-    let user = seed_users(&torii, 1)[0];
+    let user = mock::users(&torii, 1)[0];
     torii.fail_next(1, ApiFault::Unavailable);
     let got = client(&torii, RetryPolicy::default())
         .users()
@@ -53,7 +45,7 @@ async fn a_get_that_meets_a_503_succeeds_after_one_retry() {
 async fn post_and_patch_are_retried_only_when_the_server_did_not_act() {
     let torii = MockTorii::start().await.expect("mock");
     let torii_client = client(&torii, RetryPolicy::default());
-    let user = seed_users(&torii, 1)[0];
+    let user = mock::users(&torii, 1)[0];
 
     torii
         .fail_operation("updateUser", 1, ApiFault::Unavailable)
@@ -163,7 +155,7 @@ async fn a_hung_server_hits_the_timeout_and_a_dropped_connection_is_a_transport_
 async fn a_delete_retried_after_it_may_have_worked_reports_success() {
     let torii = MockTorii::start().await.expect("mock");
     let torii_client = client(&torii, RetryPolicy::default());
-    let user = seed_users(&torii, 1)[0];
+    let user = mock::users(&torii, 1)[0];
     // The first attempt is answered 503 by a gateway after Torii deleted the user; the retry
     // then meets the 403 the spec gives a repeated delete.
     torii
@@ -183,7 +175,7 @@ async fn a_delete_retried_after_it_may_have_worked_reports_success() {
         Some(403)
     );
 
-    let other = seed_users(&torii, 2)[1];
+    let other = mock::users(&torii, 2)[1];
     torii_client
         .users()
         .delete(other)
@@ -211,12 +203,7 @@ struct RealTimeMock {
 impl RealTimeMock {
     fn start() -> Self {
         std::thread::spawn(|| {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            let torii = runtime.block_on(MockTorii::start()).expect("mock");
+            let (runtime, torii) = mock::on_own_runtime();
             Self {
                 torii: Some(torii),
                 runtime: Some(runtime),
@@ -281,7 +268,7 @@ async fn a_429_with_retry_after_waits_that_long_on_the_paused_clock() {
 #[tokio::test]
 async fn pages_stream_lazily_each_item_once_in_order() {
     let torii = MockTorii::start().await.expect("mock");
-    let users = seed_users(&torii, 250);
+    let users = mock::users(&torii, 250);
     let torii_client = client(&torii, RetryPolicy::default());
 
     let streamed: Vec<Uuid> = torii_client
@@ -333,7 +320,7 @@ async fn pages_stream_lazily_each_item_once_in_order() {
 #[tokio::test]
 async fn an_error_on_page_three_surfaces_after_the_first_hundred_items() {
     let torii = MockTorii::start().await.expect("mock");
-    let users = seed_users(&torii, 250);
+    let users = mock::users(&torii, 250);
     let torii_client = client(&torii, RetryPolicy::default());
     let mut items = torii_client.users().list().limit(50).items();
     for expected in &users[..100] {
@@ -362,7 +349,7 @@ async fn an_error_on_page_three_surfaces_after_the_first_hundred_items() {
 #[tokio::test]
 async fn dropping_a_stream_early_sends_no_more_requests() {
     let torii = MockTorii::start().await.expect("mock");
-    seed_users(&torii, 250);
+    mock::users(&torii, 250);
     let torii_client = client(&torii, RetryPolicy::default());
     let first_60: Vec<_> = torii_client
         .users()
@@ -381,15 +368,8 @@ async fn dropping_a_stream_early_sends_no_more_requests() {
 #[tokio::test]
 async fn other_listings_stream_too() {
     let torii = MockTorii::start().await.expect("mock");
-    let users = seed_users(&torii, 5);
-    let orgs: Vec<Uuid> = (0..5)
-        .map(|n| {
-            torii
-                .create_organization(&format!("Org {n}"))
-                .expect("org")
-                .id
-        })
-        .collect();
+    let users = mock::users(&torii, 5);
+    let orgs = mock::organizations(&torii, 5);
     for org in &orgs {
         torii
             .add_member(*org, users[0], "org:member")
@@ -519,7 +499,7 @@ async fn the_secret_key_is_never_shown() {
 #[tokio::test]
 async fn each_request_is_one_span_with_its_outcome_and_no_ids() {
     let torii = MockTorii::start().await.expect("mock");
-    let user = seed_users(&torii, 1)[0];
+    let user = mock::users(&torii, 1)[0];
     let c = client(&torii, RetryPolicy::default());
     let capture = Capture::default();
     let _logs = tracing::subscriber::set_default(capture.clone());
