@@ -33,9 +33,20 @@ fn issue(torii: &MockTorii, clock: &ManualClock, seconds: u64) -> crate::testing
     torii.token().claim("iat", now).claim("exp", now + seconds)
 }
 
-/// The error `token` gets once the background refresh has brought the new key set in; fails
-/// the test if it is still accepted after 10 s.
-async fn refused_once_refreshed(verifier: &Verifier, token: &str) -> super::AuthError {
+/// Moves the clock past the key set's freshness and returns the error `token` gets once the
+/// set has been refetched. The first request past freshness is still served from the set in
+/// hand (as a full verification would be) and starts the refresh behind it; the test fails if
+/// the token is still accepted 10 s later.
+async fn refused_after_a_refresh(
+    verifier: &Verifier,
+    clock: &ManualClock,
+    token: &str,
+) -> super::AuthError {
+    clock.advance(Duration::from_secs(61));
+    verifier
+        .verify(token)
+        .await
+        .expect("served while the set refreshes");
     let refused = async {
         loop {
             match verifier.verify(token).await {
@@ -108,14 +119,8 @@ async fn a_key_removed_by_rotation_ends_its_tokens_entries() {
         .verify(&token)
         .await
         .expect("the set in hand still has the key");
-    clock.advance(Duration::from_secs(61));
-    // The first request past freshness is served from the set in hand (as a full verification
-    // would be) and refreshes it behind; once the new set is in, the entry ends.
-    verifier
-        .verify(&token)
-        .await
-        .expect("served while the set refreshes");
-    let refused = refused_once_refreshed(&verifier, &token).await;
+    // Once the new set is in, the entry ends.
+    let refused = refused_after_a_refresh(&verifier, &clock, &token).await;
     assert_eq!(refused.kind(), AuthErrorKind::UnknownKey);
     assert_eq!(verifier.token_cache().len(), 0);
 }
@@ -128,12 +133,7 @@ async fn a_kid_that_now_names_another_key_ends_the_entry() {
     verifier.verify(&token).await.expect("valid");
     torii.remove_key(&kid);
     torii.add_key(&kid);
-    clock.advance(Duration::from_secs(61));
-    verifier
-        .verify(&token)
-        .await
-        .expect("served while the set refreshes");
-    let refused = refused_once_refreshed(&verifier, &token).await;
+    let refused = refused_after_a_refresh(&verifier, &clock, &token).await;
     assert_eq!(refused.kind(), AuthErrorKind::BadSignature);
 }
 
