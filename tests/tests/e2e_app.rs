@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use torii_backend::middleware::RequireAuthLayer;
 use torii_backend::testing::MockTorii;
-use torii_backend::{Auth, AuthErrorKind, Client, authenticate_request, verify_token};
+use torii_backend::verify::AuthErrorKind;
+use torii_backend::{Auth, Client, authenticate_request, verify_token};
 use torii_tests::raw_http;
 
 /// GET /me: the signed-in user's name, read from Torii with the id the token carries.

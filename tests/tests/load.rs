@@ -80,10 +80,7 @@ async fn the_layer_under_load_through_rotation_and_an_outage() {
     let attacker = MockTorii::start().await.expect("attacker");
     let token_cache = TokenCacheSettings::default().max_bytes(64 * 1024);
     let verifier = Verifier::builder(torii.issuer())
-        .cache(CacheSettings {
-            refetch_cooldown: Duration::from_millis(200),
-            ..CacheSettings::default()
-        })
+        .cache(CacheSettings::default().refetch_cooldown(Duration::from_millis(200)))
         .token_cache(token_cache)
         .build()
         .expect("verifier");

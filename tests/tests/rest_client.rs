@@ -109,7 +109,7 @@ async fn exhausted_retries_report_their_attempts() {
     };
     assert_eq!(error.attempts(), 3);
     assert_eq!(error.status().as_u16(), 503);
-    assert_eq!(error.path(), "/api/server/v1/allowed-origins");
+    assert_eq!(error.url_path(), "/api/server/v1/allowed-origins");
     assert_eq!(torii.calls("list"), 3);
 
     torii.clear_faults();

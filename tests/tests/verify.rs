@@ -10,7 +10,8 @@ use http::{HeaderMap, Request};
 use torii_backend::serde_json::json;
 use torii_backend::testing::{JwksFault, MockTorii};
 use torii_backend::verify::{
-    AuthErrorKind, CacheSettings, HeaderPairs, Verifier, authenticate_request, verify_token,
+    AuthErrorKind, CacheSettings, HeaderPairs, JwksFetchErrorKind, Verifier, authenticate_request,
+    verify_token,
 };
 
 async fn mock() -> MockTorii {
@@ -465,7 +466,9 @@ async fn cached_keys_keep_working_while_the_issuer_is_down() {
     );
     let stats = verifier.jwks_stats();
     assert_eq!((stats.fetches, stats.failures), (2, 1));
-    assert!(stats.last_error.expect("recorded").contains("503"));
+    let last_error = stats.last_error.expect("recorded");
+    assert_eq!(last_error.kind(), JwksFetchErrorKind::Status);
+    assert_eq!(last_error.status(), Some(503));
     verifier
         .verify(&token)
         .await
@@ -569,7 +572,9 @@ fn issuers_and_jwks_urls_must_be_https_or_loopback() {
         "not a url",
     ] {
         let error = Verifier::new(issuer).expect_err(issuer);
-        assert_eq!(error.kind(), AuthErrorKind::Configuration, "{issuer}");
+        assert!(error.message().starts_with("the issuer "), "{error}");
+        // Matchable as the one configuration branch of the umbrella error.
+        assert!(torii_backend::Error::from(error).is_config(), "{issuer}");
     }
     Verifier::new("https://auth.example.com").expect("https");
     Verifier::new("http://127.0.0.1:8080").expect("loopback http");
@@ -577,7 +582,20 @@ fn issuers_and_jwks_urls_must_be_https_or_loopback() {
         .jwks_url("http://keys.example.com/jwks.json")
         .build()
         .expect_err("http JWKS");
+    assert!(error.message().starts_with("the JWKS URL "), "{error}");
+}
+
+#[tokio::test]
+async fn the_process_wide_verifier_reports_a_bad_issuer_as_configuration_with_the_cause_beneath() {
+    use std::error::Error as _;
+    let error = torii_backend::verify_token("a.b.c", "http://auth.example.com")
+        .await
+        .expect_err("http issuer");
     assert_eq!(error.kind(), AuthErrorKind::Configuration);
+    let cause = error.source().expect("the ConfigError beneath");
+    assert!(cause.to_string().contains("the issuer "), "{cause}");
+    assert_ne!(cause.to_string(), error.to_string());
+    assert!(torii_backend::Error::from(error).is_config());
 }
 
 #[tokio::test]
@@ -620,10 +638,7 @@ async fn errors_never_contain_the_token() {
 async fn cache_settings_are_applied() {
     let torii = mock().await;
     let verifier = Verifier::builder(torii.issuer())
-        .cache(CacheSettings {
-            refetch_cooldown: Duration::ZERO,
-            ..CacheSettings::default()
-        })
+        .cache(CacheSettings::default().refetch_cooldown(Duration::ZERO))
         .build()
         .expect("verifier");
     verifier.warm_up().await.expect("warm");
@@ -683,6 +698,8 @@ async fn auth_errors_join_the_crate_error() {
     assert!(
         matches!(&umbrella, torii_backend::Error::Auth(e) if e.kind() == AuthErrorKind::Malformed)
     );
+    // Transparent: the branch's message, and the branch's own (empty) source beneath, so the
+    // message is not printed twice in a chain.
     assert_eq!(umbrella.to_string(), error.to_string());
-    assert!(std::error::Error::source(&umbrella).is_some());
+    assert!(std::error::Error::source(&umbrella).is_none());
 }

@@ -11,7 +11,14 @@ use crate::rest::{ApiError, DecodeError, TransportError};
 /// Match on the variant for the branch you care about; each holds a small error type with
 /// accessors. The enum is `#[non_exhaustive]`: new branches may come in minor releases.
 ///
+/// `Error` is transparent: its `Display` is the branch's, and its [`source`] is the branch's
+/// source, so an error chain (anyhow, eyre, tracing) prints each message once. Every error type
+/// of the crate follows the same rule: `Display` says what happened at its own layer and
+/// `source()` returns the cause beneath, never the same message again.
+///
 /// No variant's `Display` or `Debug` contains a secret key or a token.
+///
+/// [`source`]: std::error::Error::source
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -29,11 +36,23 @@ pub enum Error {
     Decode(DecodeError),
     /// An argument was refused before anything was sent.
     InvalidArgument(InvalidArgument),
-    /// The client configuration is not usable (secret key, URL, ...).
+    /// A builder was given a configuration it cannot work with: the client's, the verifier's
+    /// or the mock's (a secret key, a URL, ...).
     Config(ConfigError),
 }
 
 impl Error {
+    /// Whether a builder refused its configuration ([`Error::Config`], or an [`Error::Auth`]
+    /// whose verifier could not be built).
+    pub fn is_config(&self) -> bool {
+        match self {
+            Self::Config(_) => true,
+            #[cfg(feature = "verify")]
+            Self::Auth(error) => error.kind() == crate::verify::AuthErrorKind::Configuration,
+            _ => false,
+        }
+    }
+
     /// The HTTP status of an [`Error::Api`], if this is one.
     #[cfg(feature = "api")]
     pub fn status(&self) -> Option<http::StatusCode> {
@@ -97,19 +116,20 @@ impl fmt::Display for Error {
     }
 }
 
+/// Transparent: the branch's own source, so the branch's message is not printed twice.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             #[cfg(feature = "verify")]
-            Self::Auth(error) => Some(error),
+            Self::Auth(error) => error.source(),
             #[cfg(feature = "api")]
-            Self::Api(error) => Some(error),
+            Self::Api(error) => error.source(),
             #[cfg(feature = "api")]
-            Self::Transport(error) => Some(error),
+            Self::Transport(error) => error.source(),
             #[cfg(feature = "api")]
-            Self::Decode(error) => Some(error),
-            Self::InvalidArgument(error) => Some(error),
-            Self::Config(error) => Some(error),
+            Self::Decode(error) => error.source(),
+            Self::InvalidArgument(error) => error.source(),
+            Self::Config(error) => error.source(),
         }
     }
 }
@@ -169,19 +189,25 @@ impl fmt::Display for InvalidArgument {
 
 impl std::error::Error for InvalidArgument {}
 
-/// A configuration the client cannot work with. The message says what to fix and never
-/// contains a secret.
+/// A configuration a builder cannot work with: `Client::builder()`, `Verifier::builder(..)`
+/// and `MockTorii::builder()` all refuse theirs with this.
+/// The message says what to fix and never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     message: Cow<'static, str>,
 }
 
 impl ConfigError {
-    #[cfg_attr(not(feature = "api"), allow(dead_code))]
     pub(crate) fn new(message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             message: message.into(),
         }
+    }
+
+    /// What is wrong and what to fix, without the `invalid configuration:` prefix of
+    /// `Display`.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 

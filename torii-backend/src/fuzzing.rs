@@ -22,11 +22,11 @@ pub fn api_response(body: &[u8]) {
     decode::<AllowedOriginsResponse>(body);
     decode::<ServerUserResponse>(body);
     decode::<ServerImpersonationTokenResponse>(body);
-    decode::<CursorPageResponseServerUserResponse>(body);
-    decode::<CursorPageResponseServerUserOrganizationResponse>(body);
-    decode::<CursorPageResponseServerOrganizationResponse>(body);
-    decode::<CursorPageResponseServerOrganizationMemberResponse>(body);
-    decode::<CursorPageResponseEnvironmentInvitationResponse>(body);
+    decode::<UserPage>(body);
+    decode::<UserOrganizationPage>(body);
+    decode::<OrganizationPage>(body);
+    decode::<OrganizationMemberPage>(body);
+    decode::<InvitationPage>(body);
     decode::<EnvironmentInvitationResponse>(body);
     decode::<ServerOrganizationResponse>(body);
     decode::<ServerOrganizationMemberResponse>(body);

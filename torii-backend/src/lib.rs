@@ -74,7 +74,7 @@ pub mod middleware;
 pub mod testing;
 
 #[cfg(feature = "verify")]
-pub use verify::{Auth, AuthError, AuthErrorKind, Verifier, authenticate_request, verify_token};
+pub use verify::{Auth, Verifier, authenticate_request, verify_token};
 
 #[cfg(feature = "api")]
 pub mod rest;
@@ -91,9 +91,6 @@ pub use ::{chrono, serde_json, uuid};
 /// [`ClientBuilder::http_client`](rest::ClientBuilder::http_client) is of the same version.
 #[cfg(feature = "api")]
 pub use ::reqwest;
-
-#[cfg(feature = "api")]
-pub use rest::{ApiError, ClientBuilder, SecretKey};
 
 /// Generates a typed client from an OpenAPI document of the Torii Backend API family.
 ///
@@ -135,15 +132,28 @@ generate_api!("spec/server-v1.json");
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-/// A verify-only build has no REST client:
+/// A verify-only build has no REST client. Each case names the error it must fail with, so that
+/// it cannot pass for another reason (a typo, a missing import):
 ///
-/// ```compile_fail
+/// ```compile_fail,E0433
 /// let client = torii_backend::Client::new("sk_test_123");
+/// ```
+///
+/// no models:
+///
+/// ```compile_fail,E0433
+/// let locale = torii_backend::models::Locale::En;
+/// ```
+///
+/// no `rest` module:
+///
+/// ```compile_fail,E0433
+/// let policy = torii_backend::rest::RetryPolicy::disabled();
 /// ```
 ///
 /// and no `generate_api!`:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0433
 /// mod api {
 ///     torii_backend::generate_api!("spec/server-v1.json");
 /// }

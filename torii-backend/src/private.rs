@@ -9,10 +9,17 @@ pub use ::serde_json;
 pub use ::uuid::Uuid;
 
 pub use crate::error::{Error, InvalidArgument};
-pub use crate::rest::{
-    ClientBuilder, IntoJsonObject, IntoPathArg, Items, JsonObject, Pages, Paginated, PathArg,
-    QueryValue, Request, Transport, collect_items, defer, tristate,
-};
+pub use crate::rest::args::{JsonObject, PathArg, QueryValue, defer};
+pub use crate::rest::paginate::{Paginated, collect_items};
+pub use crate::rest::request::{OperationSpec, Request};
+pub use crate::rest::transport::{FromTransport, Transport};
+pub use crate::rest::unknown::unknown_value;
+pub use crate::rest::{ClientBuilder, IntoJsonObject, IntoPathArg, Items, Pages, UnknownValue};
+
+/// Serde for tri-state request fields (`Option<Option<T>>`).
+pub mod tristate {
+    pub use crate::rest::tristate::{deserialize, serialize};
+}
 
 /// The future a request builder turns into with `.await`.
 pub type BoxFuture<T> =

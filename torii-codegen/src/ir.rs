@@ -97,6 +97,10 @@ pub(crate) struct Resource {
 #[derive(Debug)]
 pub(crate) struct Operation {
     pub(crate) operation_id: String,
+    /// Its variant in the generated `Operation` table (`GetUser`).
+    pub(crate) variant_name: Ident,
+    /// Statuses a repeat answers once the call was applied (`x-torii-repeat-success`).
+    pub(crate) repeat_success: Vec<u16>,
     pub(crate) method_name: Ident,
     pub(crate) builder_name: Ident,
     pub(crate) http_method: HttpMethod,

@@ -141,9 +141,23 @@ pub(crate) fn read(doc: &Value) -> Result<Api, Vec<Error>> {
     };
     attach_body_fields(&mut api);
     attach_pagination(&mut api);
+    let mut variants = HashMap::new();
     for operation in api.resources.iter().flat_map(|r| &r.operations) {
         if let Err(error) = check_builder_names(operation) {
             errors.push(error.in_operation(&operation.operation_id));
+        }
+        let variant = operation.variant_name.to_string();
+        if let Some(other) = variants.insert(variant, &operation.operation_id) {
+            errors.push(
+                Error::new(
+                    "/paths",
+                    format!(
+                        "the operationIds `{other}` and `{}` both become `Operation::{}`",
+                        operation.operation_id, operation.variant_name
+                    ),
+                )
+                .in_operation(&operation.operation_id),
+            );
         }
     }
     if errors.is_empty() {
@@ -457,6 +471,13 @@ fn read_operation(
         ))
     })?;
     let op_hint = naming::pascal(operation_id);
+    let variant_name = naming::ident(&op_hint).ok_or_else(|| {
+        in_op(Error::new(
+            child(pointer, "operationId"),
+            format!("`{operation_id}` does not make a Rust name for the `Operation` table"),
+        ))
+    })?;
+    let repeat_success = read_repeat_success(operation, pointer).map_err(in_op)?;
 
     let (path_params, query_params) =
         read_parameters(reader, operation, context, &op_hint).map_err(in_op)?;
@@ -466,6 +487,8 @@ fn read_operation(
 
     let result = Operation {
         operation_id: operation_id.to_owned(),
+        variant_name,
+        repeat_success,
         method_name,
         builder_name,
         http_method: context.method,
@@ -493,6 +516,32 @@ fn read_operation(
         },
         result,
     ))
+}
+
+/// `x-torii-repeat-success`: the statuses that a repeat of an applied call answers, which
+/// confirm that it was applied. Absent means none.
+fn read_repeat_success(operation: &Map<String, Value>, pointer: &str) -> Result<Vec<u16>, Error> {
+    const KEY: &str = "x-torii-repeat-success";
+    let Some(value) = operation.get(KEY) else {
+        return Ok(Vec::new());
+    };
+    let pointer = child(pointer, KEY);
+    let statuses = value
+        .as_array()
+        .ok_or_else(|| Error::new(&pointer, format!("`{KEY}` must be an array of statuses")))?;
+    let mut read = Vec::with_capacity(statuses.len());
+    for (index, status) in statuses.iter().enumerate() {
+        match status.as_u64().and_then(|code| u16::try_from(code).ok()) {
+            Some(code @ 100..=599) => read.push(code),
+            _ => {
+                return Err(Error::new(
+                    child(&pointer, &index.to_string()),
+                    "a status must be a number from 100 to 599",
+                ));
+            }
+        }
+    }
+    Ok(read)
 }
 
 fn read_parameters(
@@ -852,6 +901,7 @@ fn check_builder_names(operation: &Operation) -> Result<(), Error> {
             setters.push(field.name.to_string());
             if field.tri_state {
                 setters.push(format!("clear_{}", field.name));
+                setters.push(format!("{}_or_clear", field.name));
             }
         }
     }

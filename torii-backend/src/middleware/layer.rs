@@ -20,7 +20,7 @@ pub(crate) type SkipPredicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 ///
 /// ```
 /// # #[cfg(feature = "axum")]
-/// # fn app() -> Result<axum::Router, torii_backend::verify::AuthError> {
+/// # fn app() -> Result<axum::Router, torii_backend::ConfigError> {
 /// use axum::{Router, routing::get, Extension};
 /// use torii_backend::middleware::RequireAuthLayer;
 /// use torii_backend::verify::{Auth, Verifier};

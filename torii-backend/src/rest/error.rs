@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
 
+use super::request::OperationSpec;
 use super::retry::{is_retryable_status, parse_retry_after};
 
 /// A non-2xx answer from the Torii API.
@@ -28,17 +29,15 @@ struct ApiErrorInner {
     message: String,
     body: String,
     retry_after: Option<Duration>,
-    method: Method,
-    operation: &'static str,
-    path_template: &'static str,
-    path: String,
+    operation: &'static OperationSpec,
+    url_path: String,
     attempts: u32,
 }
 
 impl ApiError {
     pub(crate) fn from_response(
-        request: &RequestInfo,
-        path: &str,
+        operation: &'static OperationSpec,
+        url_path: &str,
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
@@ -68,10 +67,8 @@ impl ApiError {
             message,
             body,
             retry_after: parse_retry_after(headers),
-            method: request.method.clone(),
-            operation: request.operation,
-            path_template: request.path_template,
-            path: path.to_owned(),
+            operation,
+            url_path: url_path.to_owned(),
             attempts: 1,
         };
         Self {
@@ -126,24 +123,24 @@ impl ApiError {
         self
     }
 
-    /// The path the request was sent to, ids included (`/api/server/v1/users/0193…`).
-    pub fn path(&self) -> &str {
-        &self.inner.path
+    /// The URL path the request was sent to, ids included (`/api/server/v1/users/0193…`).
+    pub fn url_path(&self) -> &str {
+        &self.inner.url_path
     }
 
     /// The operationId of the failed call (`getUser`).
-    pub fn operation(&self) -> &str {
-        self.inner.operation
+    pub fn operation(&self) -> &'static str {
+        self.inner.operation.id
     }
 
     /// The HTTP method of the failed call.
     pub fn method(&self) -> &Method {
-        &self.inner.method
+        &self.inner.operation.method
     }
 
     /// The path template of the failed call (`/api/server/v1/users/{userId}`), without ids.
-    pub fn path_template(&self) -> &str {
-        self.inner.path_template
+    pub fn path_template(&self) -> &'static str {
+        self.inner.operation.path_template
     }
 }
 
@@ -153,7 +150,7 @@ impl fmt::Display for ApiError {
             f,
             "Torii API answered {} to {}",
             self.inner.status.as_u16(),
-            self.inner.operation
+            self.inner.operation.id
         )?;
         if let Some(code) = &self.inner.code {
             write!(f, " ({code})")?;
@@ -171,19 +168,21 @@ impl std::error::Error for ApiError {}
 /// The request did not complete: the connection failed, timed out, or broke.
 #[derive(Debug)]
 pub struct TransportError {
-    operation: &'static str,
-    method: Method,
-    path: String,
+    operation: &'static OperationSpec,
+    url_path: String,
     attempts: u32,
     source: reqwest::Error,
 }
 
 impl TransportError {
-    pub(crate) fn new(request: &RequestInfo, path: &str, source: reqwest::Error) -> Self {
+    pub(crate) fn new(
+        operation: &'static OperationSpec,
+        url_path: &str,
+        source: reqwest::Error,
+    ) -> Self {
         Self {
-            operation: request.operation,
-            method: request.method.clone(),
-            path: path.to_owned(),
+            operation,
+            url_path: url_path.to_owned(),
             attempts: 1,
             // The URL holds no secret, but it is left out so that logs of errors stay short
             // and carry only what `path` says.
@@ -203,12 +202,12 @@ impl TransportError {
 
     /// The HTTP method of the failed call.
     pub fn method(&self) -> &Method {
-        &self.method
+        &self.operation.method
     }
 
-    /// The path the request was sent to.
-    pub fn path(&self) -> &str {
-        &self.path
+    /// The URL path the request was sent to, ids included.
+    pub fn url_path(&self) -> &str {
+        &self.url_path
     }
 
     /// Whether the request timed out.
@@ -222,8 +221,8 @@ impl TransportError {
     }
 
     /// The operationId of the failed call.
-    pub fn operation(&self) -> &str {
-        self.operation
+    pub fn operation(&self) -> &'static str {
+        self.operation.id
     }
 }
 
@@ -236,7 +235,7 @@ impl fmt::Display for TransportError {
         } else {
             "failed"
         };
-        write!(f, "the request for {} {what}", self.operation)
+        write!(f, "the request for {} {what}", self.operation.id)
     }
 }
 
@@ -249,31 +248,36 @@ impl std::error::Error for TransportError {
 /// A 2xx response whose body does not match the spec.
 #[derive(Debug, Clone)]
 pub struct DecodeError {
-    operation: &'static str,
+    operation: &'static OperationSpec,
     status: StatusCode,
-    path: String,
+    json_path: String,
     message: String,
 }
 
 impl DecodeError {
     pub(crate) fn new(
-        request: &RequestInfo,
+        operation: &'static OperationSpec,
         status: StatusCode,
-        path: String,
+        json_path: String,
         message: String,
     ) -> Self {
         Self {
-            operation: request.operation,
+            operation,
             status,
-            path,
+            json_path,
             message,
         }
     }
 
     /// Where in the body decoding failed, as a path such as `items[2].createdAt` (`.` for the
     /// whole body).
-    pub fn path(&self) -> &str {
-        &self.path
+    pub fn json_path(&self) -> &str {
+        &self.json_path
+    }
+
+    /// Why the value there does not match, as serde says it.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// The HTTP status of the response.
@@ -282,8 +286,8 @@ impl DecodeError {
     }
 
     /// The operationId of the call.
-    pub fn operation(&self) -> &str {
-        self.operation
+    pub fn operation(&self) -> &'static str {
+        self.operation.id
     }
 }
 
@@ -292,20 +296,12 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "the response to {} does not match the spec at `{}`: {}",
-            self.operation, self.path, self.message
+            self.operation.id, self.json_path, self.message
         )
     }
 }
 
 impl std::error::Error for DecodeError {}
-
-/// What errors say about the request they belong to.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestInfo {
-    pub(crate) method: Method,
-    pub(crate) operation: &'static str,
-    pub(crate) path_template: &'static str,
-}
 
 #[cfg(test)]
 mod tests {
@@ -313,24 +309,15 @@ mod tests {
 
     const PATH: &str = "/api/server/v1/users/0193";
 
-    fn info() -> RequestInfo {
-        RequestInfo {
-            method: Method::GET,
-            operation: "getUser",
-            path_template: "/api/server/v1/users/{userId}",
-        }
+    fn info() -> &'static OperationSpec {
+        crate::Operation::GetUser.spec()
     }
 
     #[test]
     fn top_level_code_and_support_id_win() {
         let body = br#"{"detail":"No user","code":"user_not_found","supportId":"sup_1","properties":{"code":"other"}}"#;
-        let error = ApiError::from_response(
-            &info(),
-            PATH,
-            StatusCode::NOT_FOUND,
-            &HeaderMap::new(),
-            body,
-        );
+        let error =
+            ApiError::from_response(info(), PATH, StatusCode::NOT_FOUND, &HeaderMap::new(), body);
         assert_eq!(error.code(), Some("user_not_found"));
         assert_eq!(error.support_id(), Some("sup_1"));
         assert_eq!(error.message(), "No user");
@@ -344,7 +331,7 @@ mod tests {
     fn problem_detail_properties_are_the_fallback() {
         let body = br#"{"title":"Conflict","status":409,"properties":{"code":"email_taken","supportId":"sup_2"}}"#;
         let error =
-            ApiError::from_response(&info(), PATH, StatusCode::CONFLICT, &HeaderMap::new(), body);
+            ApiError::from_response(info(), PATH, StatusCode::CONFLICT, &HeaderMap::new(), body);
         assert_eq!(error.code(), Some("email_taken"));
         assert_eq!(error.support_id(), Some("sup_2"));
         assert_eq!(error.message(), "Conflict");
@@ -358,7 +345,7 @@ mod tests {
             http::HeaderValue::from_static("3"),
         );
         let error = ApiError::from_response(
-            &info(),
+            info(),
             PATH,
             StatusCode::BAD_GATEWAY,
             &headers,
@@ -370,7 +357,7 @@ mod tests {
         assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
         assert_eq!(error.path_template(), "/api/server/v1/users/{userId}");
         assert_eq!(error.method(), Method::GET);
-        assert_eq!(error.path(), PATH);
+        assert_eq!(error.url_path(), PATH);
         assert_eq!(error.attempts(), 1);
         assert!(error.is_retryable());
     }

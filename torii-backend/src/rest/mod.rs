@@ -1,9 +1,10 @@
 //! The REST runtime under the generated Backend API client.
 //!
 //! Users call the generated surface (`Client`, `client.users().update(id)...`); this module holds
-//! what it runs on and what it returns: [`Transport`] (HTTP, authentication, decoding),
-//! [`ClientBuilder`], [`SecretKey`], the error types, and the traits that decide what builder
-//! methods accept ([`IntoPathArg`], [`IntoJsonObject`]).
+//! what configures it and what it returns: [`ClientBuilder`], [`RetryPolicy`], [`SecretKey`], the
+//! error types ([`ApiError`], [`TransportError`], [`DecodeError`]), the pagination streams
+//! ([`Items`], [`Pages`]), the value an unlisted enum value is kept in ([`UnknownValue`]) and the
+//! traits that say what builder methods accept ([`IntoPathArg`], [`IntoJsonObject`]).
 //!
 //! # Defaults
 //!
@@ -16,39 +17,42 @@
 //! - The secret key is sent as `Authorization: Bearer …`, marked sensitive, and never shown by
 //!   `Debug` or `Display`.
 
-mod args;
+// The modules are crate-visible so that `__private` can re-export what generated code needs;
+// users reach only what is re-exported below.
+pub(crate) mod args;
 mod error;
-mod paginate;
-mod request;
+pub(crate) mod paginate;
+pub(crate) mod request;
 mod retry;
 mod secret;
-mod transport;
-pub mod tristate;
+pub(crate) mod transport;
+pub(crate) mod tristate;
+pub(crate) mod unknown;
 
 /// An error answer with `body`, as the client reads one (for the fuzz targets).
 #[cfg(fuzzing)]
 pub(crate) fn fuzz_error_body(body: &[u8]) {
-    let info = error::RequestInfo {
-        method: http::Method::GET,
-        operation: "getUser",
-        path_template: "/api/server/v1/users/{userId}",
-    };
+    let operation = crate::Operation::GetUser.spec();
     let mut headers = http::HeaderMap::new();
     if let Ok(value) =
         http::HeaderValue::from_bytes(body.get(..body.len().min(32)).unwrap_or_default())
     {
         headers.insert(http::header::RETRY_AFTER, value);
     }
-    let error = ApiError::from_response(&info, "/", http::StatusCode::BAD_REQUEST, &headers, body);
+    let error = ApiError::from_response(
+        operation,
+        "/",
+        http::StatusCode::BAD_REQUEST,
+        &headers,
+        body,
+    );
     let _ = (error.to_string(), error.retry_after());
 }
 
-pub use args::{IntoJsonObject, IntoPathArg, JsonObject, PathArg, QueryValue, defer};
+pub use args::{IntoJsonObject, IntoPathArg};
 pub use error::{ApiError, DecodeError, TransportError};
-pub use paginate::{Items, Pages, Paginated, collect_items};
-pub use request::Request;
+pub use paginate::{Items, Pages};
 pub use retry::RetryPolicy;
 pub use secret::SecretKey;
-pub use transport::{
-    ClientBuilder, DEFAULT_API_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Transport,
-};
+pub use transport::{ClientBuilder, DEFAULT_API_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use unknown::UnknownValue;

@@ -4,16 +4,30 @@ use http::Method;
 use serde::Serialize;
 
 use super::args::{PathArg, QueryValue};
-use super::error::RequestInfo;
 use crate::error::InvalidArgument;
 
-/// A call being put together by a generated builder: method, path, query and JSON body.
+/// What the runtime knows about one operation, as the generated `Operation` table states it:
+/// the spec is its only source.
+#[derive(Debug)]
+pub struct OperationSpec {
+    /// The operationId (`getUser`).
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template (`/api/server/v1/users/{userId}`).
+    pub path_template: &'static str,
+    /// Statuses that, answered to a repeat of a call that may already have been applied,
+    /// confirm that it was (`x-torii-repeat-success`).
+    pub repeat_success: &'static [u16],
+}
+
+/// A call being put together by a generated builder: its operation, path, query and JSON body.
 ///
 /// Argument problems are collected rather than returned, so that builders stay infallible until
 /// `send`; the first one is reported then and nothing is sent.
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) info: RequestInfo,
+    pub(crate) operation: &'static OperationSpec,
     pub(crate) segments: Vec<String>,
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) body: Option<Vec<u8>>,
@@ -21,14 +35,10 @@ pub struct Request {
 }
 
 impl Request {
-    /// A call of `operation` (its operationId) to `path_template`.
-    pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
+    /// A call of `operation`.
+    pub fn new(operation: &'static OperationSpec) -> Self {
         Self {
-            info: RequestInfo {
-                method,
-                operation,
-                path_template,
-            },
+            operation,
             segments: Vec::new(),
             query: Vec::new(),
             body: None,

@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
+use super::request::OperationSpec;
+
 /// How a [`Client`](crate::Client) retries failed requests.
 ///
 /// # Defaults
@@ -201,14 +203,11 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     )
 }
 
-/// Operations whose repeat answers a different status once the first call worked, from the
-/// spec: a repeated `deleteUser` is 403 because the first call revoked the key's grant.
-const DONE_WHEN_REPEATED: &[(&str, StatusCode)] = &[("deleteUser", StatusCode::FORBIDDEN)];
-
 /// Whether `status`, answered to a retry of `operation` after an attempt that may have reached
-/// the server, means the call already succeeded.
-pub(crate) fn repeat_confirms_success(operation: &str, status: StatusCode) -> bool {
-    DONE_WHEN_REPEATED.contains(&(operation, status))
+/// the server, means the call already succeeded. Only the spec says which statuses do
+/// (`x-torii-repeat-success`); an operation without the extension has none.
+pub(crate) fn repeat_confirms_success(operation: &OperationSpec, status: StatusCode) -> bool {
+    operation.repeat_success.contains(&status.as_u16())
 }
 
 /// `Retry-After` as a delay: delta-seconds, or an HTTP date (a date in the past is no wait).
@@ -381,15 +380,19 @@ mod tests {
 
     #[test]
     fn only_a_repeated_delete_of_a_user_confirms_success_with_403() {
-        assert!(repeat_confirms_success("deleteUser", StatusCode::FORBIDDEN));
-        assert!(!repeat_confirms_success(
-            "deleteUser",
-            StatusCode::NOT_FOUND
-        ));
-        assert!(!repeat_confirms_success(
-            "revokeSession",
-            StatusCode::FORBIDDEN
-        ));
+        use crate::Operation;
+        let delete = Operation::DeleteUser.spec();
+        assert!(repeat_confirms_success(delete, StatusCode::FORBIDDEN));
+        assert!(!repeat_confirms_success(delete, StatusCode::NOT_FOUND));
+        // Every other operation of our spec states no such rule.
+        for operation in Operation::ALL {
+            if *operation != Operation::DeleteUser {
+                assert!(
+                    !repeat_confirms_success(operation.spec(), StatusCode::FORBIDDEN),
+                    "{operation}"
+                );
+            }
+        }
         assert!(Failure::Timeout.may_have_reached_server());
         assert!(status(503).may_have_reached_server());
         assert!(!Failure::Connect.may_have_reached_server());

@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use super::error::{ApiError, DecodeError, RequestInfo, TransportError};
-use super::request::Request;
+use super::error::{ApiError, DecodeError, TransportError};
+use super::request::{OperationSpec, Request};
 use super::retry::{self, Failure, RetryPolicy};
 use super::secret::SecretKey;
 use crate::error::{ConfigError, Error};
@@ -29,7 +29,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What every generated client shares: the HTTP connection pool, the API URL and the secret
-/// key. Cloning is cheap (one reference count).
+/// key. Cloning is cheap (one reference count). Reached by generated code only.
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
@@ -57,13 +57,9 @@ impl Transport {
     /// when the request did not complete, [`Error::Api`] for a non-2xx status and
     /// [`Error::Decode`] when the body does not match `T`.
     pub async fn send_json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
-        let info = request.info.clone();
+        let operation = request.operation;
         let (status, body) = self.execute(request).await?;
-        let mut deserializer = serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            DecodeError::new(&info, status, path, error.into_inner().to_string()).into()
-        })
+        decode(operation, status, &body)
     }
 
     /// Sends `request`, expecting a 2xx status and ignoring any body.
@@ -81,22 +77,22 @@ impl Transport {
             return Err(error.into());
         }
         let url = self.url(&request.segments, &request.query);
-        let info = request.info;
+        let operation = request.operation;
         let body = request.body.map(Bytes::from);
         // Names and numbers only: no header, no body, no id-bearing path, so no secret and no
         // personal data reaches the logs.
         let span = tracing::info_span!(
             "torii.request",
-            operation = info.operation,
-            method = %info.method,
-            path = info.path_template,
+            operation = operation.id,
+            method = %operation.method,
+            path = operation.path_template,
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
         let result = self
-            .send_with_retries(&info, &url, body, &span)
+            .send_with_retries(operation, &url, body, &span)
             .instrument(span.clone())
             .await;
         span.record(
@@ -108,7 +104,7 @@ impl Transport {
 
     async fn send_with_retries(
         &self,
-        info: &RequestInfo,
+        operation: &'static OperationSpec,
         url: &Url,
         body: Option<Bytes>,
         span: &tracing::Span,
@@ -118,43 +114,43 @@ impl Transport {
         loop {
             attempts += 1;
             span.record("attempts", attempts);
-            let (failure, error): (Failure, Error) =
-                match self.send_once(info, url, body.clone()).await {
-                    Ok((status, headers, bytes)) => {
-                        span.record("status", status.as_u16());
-                        if status.is_success() {
-                            return Ok((status, bytes));
-                        }
-                        if may_have_been_applied
-                            && retry::repeat_confirms_success(info.operation, status)
-                        {
-                            tracing::debug!(
-                                status = status.as_u16(),
-                                "an earlier attempt already succeeded"
-                            );
-                            return Ok((StatusCode::NO_CONTENT, Bytes::new()));
-                        }
-                        let error =
-                            ApiError::from_response(info, url.path(), status, &headers, &bytes)
-                                .with_attempts(attempts);
-                        let failure = Failure::Status {
-                            status,
-                            retry_after: error.retry_after(),
-                        };
-                        (failure, error.into())
+            let (failure, error): (Failure, Error) = match self
+                .send_once(operation, url, body.clone())
+                .await
+            {
+                Ok((status, headers, bytes)) => {
+                    span.record("status", status.as_u16());
+                    if status.is_success() {
+                        return Ok((status, bytes));
                     }
-                    Err(source) => {
-                        let failure = Failure::from_reqwest(&source);
-                        let error =
-                            TransportError::new(info, url.path(), source).with_attempts(attempts);
-                        (failure, error.into())
+                    if may_have_been_applied && retry::repeat_confirms_success(operation, status) {
+                        tracing::debug!(
+                            status = status.as_u16(),
+                            "an earlier attempt already succeeded"
+                        );
+                        return Ok((StatusCode::NO_CONTENT, Bytes::new()));
                     }
-                };
+                    let error =
+                        ApiError::from_response(operation, url.path(), status, &headers, &bytes)
+                            .with_attempts(attempts);
+                    let failure = Failure::Status {
+                        status,
+                        retry_after: error.retry_after(),
+                    };
+                    (failure, error.into())
+                }
+                Err(source) => {
+                    let failure = Failure::from_reqwest(&source);
+                    let error =
+                        TransportError::new(operation, url.path(), source).with_attempts(attempts);
+                    (failure, error.into())
+                }
+            };
             may_have_been_applied |= failure.may_have_reached_server();
-            let Some(wait) = self
-                .inner
-                .retry
-                .wait_before_retry(&info.method, &failure, attempts)
+            let Some(wait) =
+                self.inner
+                    .retry
+                    .wait_before_retry(&operation.method, &failure, attempts)
             else {
                 return Err(error);
             };
@@ -170,14 +166,14 @@ impl Transport {
 
     async fn send_once(
         &self,
-        info: &RequestInfo,
+        operation: &'static OperationSpec,
         url: &Url,
         body: Option<Bytes>,
     ) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
         let mut builder = self
             .inner
             .http
-            .request(info.method.clone(), url.clone())
+            .request(operation.method.clone(), url.clone())
             .header(header::AUTHORIZATION, self.inner.authorization.clone())
             .header(header::ACCEPT, "application/json");
         if let Some(body) = body {
@@ -206,6 +202,23 @@ impl Transport {
     }
 }
 
+/// Decodes a 2xx body into `T`. The plain decoder runs first; only a body that does not match
+/// is decoded a second time, with the path tracking that says where it failed, so the success
+/// path does not pay for building a path it never shows.
+fn decode<T: DeserializeOwned>(
+    operation: &'static OperationSpec,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<T, Error> {
+    serde_json::from_slice(body).or_else(|_| {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let json_path = error.path().to_string();
+            DecodeError::new(operation, status, json_path, error.into_inner().to_string()).into()
+        })
+    })
+}
+
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
@@ -214,6 +227,12 @@ impl fmt::Debug for Transport {
             .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
+}
+
+/// A generated `Client`: made from the transport a [`ClientBuilder`] builds.
+pub trait FromTransport {
+    /// The client on `transport`.
+    fn from_transport(transport: Transport) -> Self;
 }
 
 /// Builds a client `C` (the generated `Client`) with settings other than the defaults.
@@ -247,7 +266,7 @@ pub struct ClientBuilder<C> {
     client: PhantomData<fn() -> C>,
 }
 
-impl<C: From<Transport>> ClientBuilder<C> {
+impl<C: FromTransport> ClientBuilder<C> {
     /// A builder with every default and no secret key yet.
     pub fn new() -> Self {
         Self {
@@ -340,7 +359,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
                     .map_err(|_| ConfigError::new("the HTTP client could not be created"))?
             }
         };
-        Ok(C::from(Transport {
+        Ok(C::from_transport(Transport {
             inner: Arc::new(Inner {
                 http,
                 api_url,
@@ -352,7 +371,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
     }
 }
 
-impl<C: From<Transport>> Default for ClientBuilder<C> {
+impl<C: FromTransport> Default for ClientBuilder<C> {
     fn default() -> Self {
         Self::new()
     }

@@ -15,11 +15,12 @@ async fn setup() -> (MockTorii, Verifier, ManualClock) {
     let torii = MockTorii::start().await.expect("loopback");
     let clock = ManualClock::starting_now();
     let verifier = Verifier::builder(torii.issuer())
-        .cache(CacheSettings {
-            fresh_for: FRESH,
-            refetch_cooldown: COOLDOWN,
-            stale_grace: GRACE,
-        })
+        .cache(
+            CacheSettings::default()
+                .fresh_for(FRESH)
+                .refetch_cooldown(COOLDOWN)
+                .stale_grace(GRACE),
+        )
         .clock(Clock::Manual(clock.clone()))
         .build()
         .expect("verifier");

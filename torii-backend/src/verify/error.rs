@@ -3,6 +3,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::jwks::JwksFetchError;
+use crate::error::ConfigError;
+
 /// What failed, as a stable kind to match on.
 ///
 /// The kinds are stable across releases; new ones may be added (the enum is `#[non_exhaustive]`).
@@ -43,7 +46,12 @@ pub enum AuthErrorKind {
     InvalidClaim,
     /// The issuer's key set could not be fetched and no usable copy is cached.
     JwksUnavailable,
-    /// The verifier is misconfigured (an issuer or JWKS URL that is not https, ...).
+    /// The verifier for the issuer could not be built (an issuer URL that is not https, ...):
+    /// the [`ConfigError`] is the error's source. Only the process-wide verifiers of
+    /// [`verify_token`](crate::verify_token) and
+    /// [`authenticate_request`](crate::authenticate_request) answer this; a
+    /// [`VerifierBuilder`](super::VerifierBuilder) refuses its configuration with the
+    /// [`ConfigError`] itself.
     Configuration,
 }
 
@@ -99,6 +107,14 @@ impl fmt::Display for AuthErrorKind {
 pub struct AuthError {
     kind: AuthErrorKind,
     message: Cow<'static, str>,
+    source: Option<Cause>,
+}
+
+/// What lies beneath an [`AuthError`], when something does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cause {
+    Config(ConfigError),
+    Fetch(JwksFetchError),
 }
 
 impl AuthError {
@@ -106,7 +122,22 @@ impl AuthError {
         Self {
             kind,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// A verifier that could not be built, for the process-wide verifiers.
+    pub(crate) fn configuration(cause: ConfigError) -> Self {
+        Self {
+            kind: AuthErrorKind::Configuration,
+            message: Cow::Borrowed("no verifier can be built for this issuer"),
+            source: Some(Cause::Config(cause)),
+        }
+    }
+
+    pub(crate) fn with_fetch_error(mut self, cause: JwksFetchError) -> Self {
+        self.source = Some(Cause::Fetch(cause));
+        self
     }
 
     /// What failed.
@@ -119,8 +150,9 @@ impl AuthError {
         &self.message
     }
 
-    /// Whether the caller could succeed by sending a fresh token (the token expired or is not
-    /// valid yet), as opposed to a token that will never be accepted.
+    /// Whether the token has expired ([`AuthErrorKind::Expired`]): the client can succeed by
+    /// sending a fresh one, unlike a token that will never be accepted. A token that is not
+    /// valid yet is [`AuthErrorKind::NotYetValid`], not this.
     pub fn is_expired(&self) -> bool {
         self.kind == AuthErrorKind::Expired
     }
@@ -132,7 +164,15 @@ impl fmt::Display for AuthError {
     }
 }
 
-impl std::error::Error for AuthError {}
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            Some(Cause::Config(cause)) => Some(cause),
+            Some(Cause::Fetch(cause)) => Some(cause),
+            None => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

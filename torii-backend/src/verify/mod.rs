@@ -26,7 +26,7 @@ mod error;
 mod headers;
 mod jwks;
 mod token;
-pub mod token_cache;
+mod token_cache;
 mod verifier;
 #[cfg(test)]
 mod wycheproof_tests;
@@ -37,7 +37,7 @@ use std::sync::{OnceLock, RwLock};
 pub use auth::{ActiveOrganization, Actor, Auth, RawClaims};
 pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
-pub use jwks::{CacheSettings, JwksStats};
+pub use jwks::{CacheSettings, JwksFetchError, JwksFetchErrorKind, JwksStats};
 pub use token_cache::{TokenCacheSettings, TokenCacheStats};
 pub use verifier::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,
@@ -105,7 +105,7 @@ fn shared_verifier(issuer: &str) -> Result<Verifier, AuthError> {
     if let Some(found) = map.get(&key) {
         return Ok(found.clone());
     }
-    let verifier = Verifier::new(key.clone())?;
+    let verifier = Verifier::new(key.clone()).map_err(AuthError::configuration)?;
     map.insert(key, verifier.clone());
     Ok(verifier)
 }

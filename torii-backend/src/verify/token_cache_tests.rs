@@ -14,10 +14,7 @@ async fn setup(tokens: TokenCacheSettings) -> (MockTorii, Verifier, ManualClock)
     let clock = ManualClock::starting_now();
     let verifier = Verifier::builder(torii.issuer())
         .leeway(Duration::ZERO)
-        .cache(CacheSettings {
-            fresh_for: Duration::from_secs(60),
-            ..CacheSettings::default()
-        })
+        .cache(CacheSettings::default().fresh_for(Duration::from_secs(60)))
         .token_cache(tokens)
         .clock(Clock::Manual(clock.clone()))
         .build()

@@ -8,11 +8,12 @@ use http::Uri;
 use super::auth::{Auth, RawClaims};
 use super::claims::Claims;
 use super::clock::Clock;
-use super::error::{AuthError, AuthErrorKind};
+use super::error::AuthError;
 use super::headers::{HeaderSource, bearer_token};
 use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, VerificationKey};
 use super::token::{ClaimRules, UnverifiedToken};
 use super::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
+use crate::error::ConfigError;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat` unless configured.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -68,9 +69,9 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// [`AuthErrorKind::Configuration`] when the issuer is not an https URL (http is allowed
-    /// for loopback hosts).
-    pub fn new(issuer: impl Into<String>) -> Result<Self, AuthError> {
+    /// A [`ConfigError`] when the issuer is not an https URL (http is allowed for loopback
+    /// hosts).
+    pub fn new(issuer: impl Into<String>) -> Result<Self, ConfigError> {
         Self::builder(issuer).build()
     }
 
@@ -294,10 +295,10 @@ impl VerifierBuilder {
     ///
     /// # Errors
     ///
-    /// [`AuthErrorKind::Configuration`] when the issuer or JWKS URL is not a usable https URL
-    /// (http is allowed for loopback hosts).
-    pub fn build(self) -> Result<Verifier, AuthError> {
-        let config = |message: String| AuthError::new(AuthErrorKind::Configuration, message);
+    /// A [`ConfigError`] when the issuer or JWKS URL is not a usable https URL (http is
+    /// allowed for loopback hosts).
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        let config = ConfigError::new;
         let issuer = normalize_issuer(&self.issuer);
         check_url(&issuer).map_err(|problem| config(format!("the issuer {problem}")))?;
         let jwks_url = self
@@ -305,8 +306,7 @@ impl VerifierBuilder {
             .unwrap_or_else(|| format!("{issuer}/_torii/.well-known/jwks.json"));
         let jwks_uri =
             check_url(&jwks_url).map_err(|problem| config(format!("the JWKS URL {problem}")))?;
-        let fetcher =
-            Fetcher::new(jwks_uri, self.http_timeout, self.max_jwks_bytes).map_err(config)?;
+        let fetcher = Fetcher::new(jwks_uri, self.http_timeout, self.max_jwks_bytes)?;
         Ok(Verifier {
             inner: Arc::new(Inner {
                 rules: ClaimRules {

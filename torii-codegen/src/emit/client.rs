@@ -24,6 +24,7 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
         }
     });
     let resource_items = resources.iter().map(|r| emit_resource(r, rt));
+    let resource_methods = resources.iter().map(|r| emit_resource_methods(r, rt));
     let builder_items = resources
         .iter()
         .flat_map(|r| r.operations.iter())
@@ -55,8 +56,8 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
             #(#accessors)*
         }
 
-        impl ::core::convert::From<#path::Transport> for Client {
-            fn from(transport: #path::Transport) -> Self {
+        impl #path::FromTransport for Client {
+            fn from_transport(transport: #path::Transport) -> Self {
                 Self { transport }
             }
         }
@@ -69,6 +70,9 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
         /// One request builder per operation. Set what you need, then `.send().await` (or just
         /// `.await`).
         pub mod builders {
+            // The resource methods are written here, beside the builders they make, so that the
+            // builders' fields stay private to this module.
+            #(#resource_methods)*
             #(#builder_items)*
         }
     }
@@ -81,6 +85,20 @@ fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
         resource.doc.as_deref(),
         &format!("The `{}` operations.", resource.accessor),
     );
+    quote! {
+        #docs
+        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
+        pub struct #type_name {
+            pub(super) transport: #path::Transport,
+        }
+    }
+}
+
+/// The resource's methods, one per operation, each returning its builder. Emitted inside
+/// `builders`.
+fn emit_resource_methods(resource: &Resource, rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    let type_name = &resource.type_name;
     let methods = resource.operations.iter().map(|op| {
         let method = &op.method_name;
         let builder = &op.builder_name;
@@ -94,11 +112,18 @@ fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
             let name = &p.name;
             let field = path_field(p);
             match p.ty {
-                TypeRef::String | TypeRef::Uuid => quote!(#field: #path::IntoPathArg::into_path_arg(#name)),
+                TypeRef::String | TypeRef::Uuid => {
+                    quote!(#field: #path::IntoPathArg::into_path_arg(#name))
+                }
                 _ => quote!(#field: #name),
             }
         });
-        let body_fields: Vec<&Field> = op.body.iter().flat_map(|b| b.fields.iter()).filter(|f| f.is_argument()).collect();
+        let body_fields: Vec<&Field> = op
+            .body
+            .iter()
+            .flat_map(|b| b.fields.iter())
+            .filter(|f| f.is_argument())
+            .collect();
         let body_args = body_fields.iter().map(|f| {
             let name = &f.name;
             let param = input(&f.ty, rt, &quote!(super::models::), &quote!(#name)).param;
@@ -109,7 +134,8 @@ fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
             let inits = body.fields.iter().map(|f| {
                 let name = &f.name;
                 if f.is_argument() {
-                    let convert = input(&f.ty, rt, &quote!(super::models::), &quote!(#name)).convert;
+                    let convert =
+                        input(&f.ty, rt, &quote!(super::models::), &quote!(#name)).convert;
                     if f.nullable {
                         quote!(#name: ::core::option::Option::Some(#convert))
                     } else {
@@ -142,8 +168,8 @@ fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
         });
         quote! {
             #docs
-            pub fn #method(&self, #(#path_args,)* #(#query_args,)* #(#body_args,)*) -> super::builders::#builder {
-                super::builders::#builder {
+            pub fn #method(&self, #(#path_args,)* #(#query_args,)* #(#body_args,)*) -> #builder {
+                #builder {
                     transport_: ::core::clone::Clone::clone(&self.transport),
                     error_: ::core::option::Option::None,
                     #(#path_inits,)*
@@ -154,13 +180,7 @@ fn emit_resource(resource: &Resource, rt: &Runtime) -> TokenStream {
         }
     });
     quote! {
-        #docs
-        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
-        pub struct #type_name {
-            pub(super) transport: #path::Transport,
-        }
-
-        impl #type_name {
+        impl super::resources::#type_name {
             #(#methods)*
         }
     }
@@ -209,16 +229,16 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
             TypeRef::String | TypeRef::Uuid => quote!(#path::PathArg),
             ref other => rust_type(other, path, &models),
         };
-        quote!(pub(super) #field: #ty,)
+        quote!(#field: #ty,)
     });
     let query_fields = op.query_params.iter().map(|p| {
         let field = query_field(p);
         let ty = rust_type(&p.ty, path, &models);
-        quote!(pub(super) #field: ::core::option::Option<#ty>,)
+        quote!(#field: ::core::option::Option<#ty>,)
     });
     let body_field = op.body.as_ref().map(|body| {
         let type_name = &body.type_name;
-        quote!(pub(super) body_: super::models::#type_name,)
+        quote!(body_: super::models::#type_name,)
     });
 
     let query_setters = op.query_params.iter().map(|p| {
@@ -279,10 +299,8 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
         }
     });
     let body = op.body.as_ref().map(|_| quote!(request.json(&self.body_);));
-    let method = format_ident!("{}", op.http_method.as_str());
     let pagination = emit_pagination(op, rt);
-    let operation_id = &op.operation_id;
-    let template = &op.path_template;
+    let variant = &op.variant_name;
     let send = if op.response.is_some() {
         quote!(self.transport_.send_json(request).await)
     } else {
@@ -294,8 +312,8 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
         #[derive(::core::fmt::Debug, ::core::clone::Clone)]
         #[must_use = "a request builder does nothing until it is sent with `.send().await` or `.await`"]
         pub struct #builder {
-            pub(super) transport_: #path::Transport,
-            pub(super) error_: ::core::option::Option<#path::InvalidArgument>,
+            transport_: #path::Transport,
+            error_: ::core::option::Option<#path::InvalidArgument>,
             #(#path_fields)*
             #(#query_fields)*
             #body_field
@@ -307,7 +325,7 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
 
             /// Sends the request and decodes the response.
             pub async fn send(self) -> ::core::result::Result<#response, #path::Error> {
-                let mut request = #path::Request::new(#path::Method::#method, #operation_id, #template);
+                let mut request = #path::Request::new(super::Operation::#variant.spec());
                 request.fail(self.error_);
                 #(#segments)*
                 #(#queries)*
@@ -433,13 +451,29 @@ fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
         quote!(self.body_.#name = #stored;)
     };
     let clear = field.tri_state.then(|| {
-        let clear_name = format_ident!("clear_{}", name.to_string().trim_start_matches("r#"));
+        let bare = name.to_string();
+        let bare = bare.trim_start_matches("r#");
+        let clear_name = format_ident!("clear_{bare}");
+        let or_clear_name = format_ident!("{bare}_or_clear");
         let text = format!(" Sends `\"{wire}\": null`, which clears it.");
+        let or_clear_text = format!(
+            " Sets `{wire}` to the value when there is one (as [`Self::{name}`]), and clears it \
+             when there is none (as [`Self::{clear_name}`]): for a value that arrives as an \
+             `Option` at run time."
+        );
         quote! {
             #[doc = #text]
             pub fn #clear_name(mut self) -> Self {
                 self.body_.#name = ::core::option::Option::Some(::core::option::Option::None);
                 self
+            }
+
+            #[doc = #or_clear_text]
+            pub fn #or_clear_name(self, value: ::core::option::Option<#param>) -> Self {
+                match value {
+                    ::core::option::Option::Some(value) => self.#name(value),
+                    ::core::option::Option::None => self.#clear_name(),
+                }
             }
         }
     });

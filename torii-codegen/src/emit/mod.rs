@@ -2,6 +2,7 @@
 
 mod client;
 mod models;
+mod operations;
 mod types;
 
 use proc_macro2::TokenStream;
@@ -18,9 +19,11 @@ pub(crate) struct Runtime {
 
 pub(crate) fn emit(api: &Api, rt: &Runtime) -> TokenStream {
     let models = models::emit(&api.models, rt);
+    let operations = operations::emit(&api.resources, rt);
     let client = client::emit(&api.resources, rt);
     quote! {
         #models
+        #operations
         #client
     }
 }

@@ -126,13 +126,15 @@ fn emit_enum(model: &Model, variants: &[Variant], rt: &Runtime) -> TokenStream {
         #docs
         ///
         /// A value that this version of the spec does not list is kept in `Unknown`, so a server
-        /// that learns a new value does not break deserialization.
+        /// that learns a new value does not break deserialization. Only parsing makes an
+        /// `Unknown`, and never for a listed value: `from("...")` of a listed value is its
+        /// variant.
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]
         #[non_exhaustive]
         pub enum #name {
             #(#variant_items)*
             /// A value not listed in the spec, as the server sent it.
-            Unknown(::std::string::String),
+            Unknown(#path::UnknownValue),
         }
 
         impl #name {
@@ -140,7 +142,7 @@ fn emit_enum(model: &Model, variants: &[Variant], rt: &Runtime) -> TokenStream {
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
-                    Self::Unknown(value) => value,
+                    Self::Unknown(value) => value.as_str(),
                 }
             }
         }
@@ -155,7 +157,7 @@ fn emit_enum(model: &Model, variants: &[Variant], rt: &Runtime) -> TokenStream {
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => Self::Unknown(::std::string::ToString::to_string(other)),
+                    other => Self::Unknown(#path::unknown_value(other)),
                 }
             }
         }
@@ -163,9 +165,17 @@ fn emit_enum(model: &Model, variants: &[Variant], rt: &Runtime) -> TokenStream {
         impl ::core::convert::From<::std::string::String> for #name {
             fn from(value: ::std::string::String) -> Self {
                 match Self::from(value.as_str()) {
-                    Self::Unknown(_) => Self::Unknown(value),
+                    Self::Unknown(_) => Self::Unknown(#path::unknown_value(value)),
                     known => known,
                 }
+            }
+        }
+
+        impl ::core::str::FromStr for #name {
+            type Err = ::core::convert::Infallible;
+
+            fn from_str(value: &str) -> ::core::result::Result<Self, Self::Err> {
+                ::core::result::Result::Ok(Self::from(value))
             }
         }
 

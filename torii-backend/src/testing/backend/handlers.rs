@@ -17,11 +17,9 @@ use super::ApiState;
 use super::problem::MockError;
 use super::store::{Page, Paging};
 use crate::models::{
-    AllowedOriginsResponse, CursorPageResponseEnvironmentInvitationResponse,
-    CursorPageResponseServerOrganizationMemberResponse,
-    CursorPageResponseServerOrganizationResponse, CursorPageResponseServerUserOrganizationResponse,
-    CursorPageResponseServerUserResponse, ServerImpersonationTokenRequest, ServerUserSearchRequest,
-    SetAllowedOriginsRequest,
+    AllowedOriginsResponse, InvitationPage, OrganizationMemberPage, OrganizationPage,
+    ServerImpersonationTokenRequest, ServerUserSearchRequest, SetAllowedOriginsRequest,
+    UserOrganizationPage, UserPage,
 };
 
 type Answer = Result<Response, MockError>;
@@ -83,7 +81,7 @@ pub(super) async fn search_users(
     let paging = Query::parse(query.as_deref()).paging()?;
     let filter: ServerUserSearchRequest = parse_body(&body)?;
     let page = api.store().search_users(&filter, paging)?;
-    json(CursorPageResponseServerUserResponse::from(page))
+    json(UserPage::from(page))
 }
 
 pub(super) async fn list_user_organizations(
@@ -95,7 +93,7 @@ pub(super) async fn list_user_organizations(
     let page = api
         .store()
         .user_organizations(parse_id(&user_id)?, paging)?;
-    json(CursorPageResponseServerUserOrganizationResponse::from(page))
+    json(UserOrganizationPage::from(page))
 }
 
 // ----- sessions -----
@@ -124,7 +122,7 @@ pub(super) async fn list_organizations(State(api): Api, RawQuery(query): RawQuer
     let query = Query::parse(query.as_deref());
     let paging = query.paging()?;
     let page = api.store().list_organizations(query.first("name"), paging);
-    json(CursorPageResponseServerOrganizationResponse::from(page))
+    json(OrganizationPage::from(page))
 }
 
 pub(super) async fn get_organization(
@@ -155,9 +153,7 @@ pub(super) async fn list_members(
     let page = api
         .store()
         .list_members(parse_id(&organization_id)?, paging)?;
-    json(CursorPageResponseServerOrganizationMemberResponse::from(
-        page,
-    ))
+    json(OrganizationMemberPage::from(page))
 }
 
 pub(super) async fn update_member_metadata(
@@ -182,7 +178,7 @@ pub(super) async fn list_invitations(State(api): Api, RawQuery(query): RawQuery)
     let page = api
         .store()
         .list_invitations(&statuses, query.first("search"), paging, Utc::now());
-    json(CursorPageResponseEnvironmentInvitationResponse::from(page))
+    json(InvitationPage::from(page))
 }
 
 pub(super) async fn create_invitation(State(api): Api, body: Bytes) -> Answer {
@@ -261,11 +257,11 @@ macro_rules! pages {
 }
 
 pages! {
-    CursorPageResponseServerUserResponse of ServerUserResponse,
-    CursorPageResponseServerUserOrganizationResponse of ServerUserOrganizationResponse,
-    CursorPageResponseServerOrganizationResponse of ServerOrganizationResponse,
-    CursorPageResponseServerOrganizationMemberResponse of ServerOrganizationMemberResponse,
-    CursorPageResponseEnvironmentInvitationResponse of EnvironmentInvitationResponse,
+    UserPage of ServerUserResponse,
+    UserOrganizationPage of ServerUserOrganizationResponse,
+    OrganizationPage of ServerOrganizationResponse,
+    OrganizationMemberPage of ServerOrganizationMemberResponse,
+    InvitationPage of EnvironmentInvitationResponse,
 }
 
 // ----- reading requests -----

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::MockTorii;
 use super::problem::MockError;
 use crate::models::{CreateUserRequest, Locale, ServerUserResponse, UpdateUserRequest};
-use crate::rest::JsonObject;
+use crate::rest::args::JsonObject;
 
 /// A user to add to a [`MockTorii`] directly; from [`MockTorii::seed_user`]. Every field is
 /// optional, as in `users().create()`, and the same rules apply (a taken email is refused).

@@ -16,7 +16,7 @@ use crate::models::{
     ServerUserResponse, ServerUserSearchRequest, UpdateOrganizationMetadataRequest,
     UpdateUserMetadataRequest, UpdateUserRequest, UserSessionResponse, UserStatus,
 };
-use crate::rest::JsonObject;
+use crate::rest::args::JsonObject;
 
 /// What the metadata bags may hold after a merge: all three of a user's bags together, or each
 /// bag of an organization or membership, measured as compact JSON.

@@ -14,7 +14,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use super::error::{JwksFetchError, JwksFetchErrorKind};
 use super::keys::KeySet;
+use crate::error::ConfigError;
 
 /// Downloads and reads one issuer's JWKS.
 #[derive(Clone)]
@@ -27,12 +29,14 @@ pub(crate) struct Fetcher {
 
 impl Fetcher {
     /// A fetcher for `uri`, which the caller has already checked against the network policy.
-    pub(crate) fn new(uri: Uri, timeout: Duration, max_body: usize) -> Result<Self, String> {
+    pub(crate) fn new(uri: Uri, timeout: Duration, max_body: usize) -> Result<Self, ConfigError> {
         // The TLS provider is named here, not taken from a process default, so that a build in
         // which rustls has several providers enabled cannot fail at run time.
         let tls = HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|error| format!("TLS for the key set could not be set up: {error}"))?
+            .map_err(|error| {
+                ConfigError::new(format!("TLS for the key set could not be set up: {error}"))
+            })?
             .https_or_http()
             .enable_http1()
             .build();
@@ -54,14 +58,21 @@ impl Fetcher {
     /// # Errors
     ///
     /// What went wrong, in words fit for a log line (no secrets are involved here).
-    pub(crate) async fn fetch(&self) -> Result<KeySet, String> {
+    pub(crate) async fn fetch(&self) -> Result<KeySet, JwksFetchError> {
         let body = tokio::time::timeout(self.timeout, self.download())
             .await
-            .map_err(|_| format!("the key set request timed out after {:?}", self.timeout))??;
+            .map_err(|_| {
+                JwksFetchError::new(
+                    JwksFetchErrorKind::Timeout,
+                    format!("the key set request timed out after {:?}", self.timeout),
+                )
+            })??;
         KeySet::from_json(&body)
+            .map_err(|problem| JwksFetchError::new(JwksFetchErrorKind::InvalidDocument, problem))
     }
 
-    async fn download(&self) -> Result<Bytes, String> {
+    async fn download(&self) -> Result<Bytes, JwksFetchError> {
+        let failed = |kind, message: String| JwksFetchError::new(kind, message);
         let request = Request::get(self.uri.clone())
             .header(header::ACCEPT, "application/json")
             .header(
@@ -69,19 +80,27 @@ impl Fetcher {
                 concat!("torii-rs/", env!("CARGO_PKG_VERSION")),
             )
             .body(Empty::new())
-            .map_err(|error| format!("the key set request could not be built: {error}"))?;
-        let response = self
-            .http
-            .request(request)
-            .await
-            .map_err(|error| format!("the key set request failed: {error}"))?;
+            .map_err(|error| {
+                failed(
+                    JwksFetchErrorKind::Request,
+                    format!("the key set request could not be built: {error}"),
+                )
+            })?;
+        let response = self.http.request(request).await.map_err(|error| {
+            failed(
+                JwksFetchErrorKind::Request,
+                format!("the key set request failed: {error}"),
+            )
+        })?;
         if response.status() != StatusCode::OK {
-            return Err(format!(
-                "the key set request answered {}, not 200",
-                response.status().as_u16()
-            ));
+            return Err(JwksFetchError::status_code(response.status().as_u16()));
         }
-        let too_large = || format!("the key set is larger than {} bytes", self.max_body);
+        let too_large = || {
+            failed(
+                JwksFetchErrorKind::TooLarge,
+                format!("the key set is larger than {} bytes", self.max_body),
+            )
+        };
         let declared = response
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -97,7 +116,10 @@ impl Fetcher {
                 if error.is::<http_body_util::LengthLimitError>() {
                     too_large()
                 } else {
-                    format!("reading the key set failed: {error}")
+                    failed(
+                        JwksFetchErrorKind::Body,
+                        format!("reading the key set failed: {error}"),
+                    )
                 }
             })?;
         Ok(collected.to_bytes())

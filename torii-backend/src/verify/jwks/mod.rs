@@ -15,6 +15,7 @@
 //! - No lock is held by requests served from the cache. Only requests that need a fetch wait,
 //!   and only for that fetch.
 
+mod error;
 mod fetch;
 mod keys;
 
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
+pub use error::{JwksFetchError, JwksFetchErrorKind};
 pub(crate) use fetch::Fetcher;
 pub(crate) use keys::{KeySet, VerificationKey};
 
@@ -31,7 +33,18 @@ use super::clock::Clock;
 use super::error::{AuthError, AuthErrorKind};
 
 /// How long keys are trusted and how often the issuer may be asked for them.
+///
+/// Start from the defaults and change what you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use torii_backend::verify::CacheSettings;
+///
+/// let settings = CacheSettings::default().fresh_for(Duration::from_secs(60));
+/// assert_eq!(settings.refetch_cooldown, Duration::from_secs(30));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheSettings {
     /// How long a fetched key set is used without asking again. Default: 5 minutes.
     pub fresh_for: Duration,
@@ -40,6 +53,26 @@ pub struct CacheSettings {
     /// How long past its freshness the last good set keeps serving while the issuer cannot be
     /// reached. Default: 1 hour.
     pub stale_grace: Duration,
+}
+
+impl CacheSettings {
+    /// Sets [`fresh_for`](Self#structfield.fresh_for).
+    pub fn fresh_for(mut self, fresh_for: Duration) -> Self {
+        self.fresh_for = fresh_for;
+        self
+    }
+
+    /// Sets [`refetch_cooldown`](Self#structfield.refetch_cooldown).
+    pub fn refetch_cooldown(mut self, cooldown: Duration) -> Self {
+        self.refetch_cooldown = cooldown;
+        self
+    }
+
+    /// Sets [`stale_grace`](Self#structfield.stale_grace).
+    pub fn stale_grace(mut self, grace: Duration) -> Self {
+        self.stale_grace = grace;
+        self
+    }
 }
 
 impl Default for CacheSettings {
@@ -62,8 +95,8 @@ pub struct JwksStats {
     pub failures: u64,
     /// Usable keys in the current set.
     pub keys: usize,
-    /// The reason the last fetch failed, if it did.
-    pub last_error: Option<String>,
+    /// Why the last fetch failed, if it did; cleared by the next fetch that succeeds.
+    pub last_error: Option<JwksFetchError>,
 }
 
 struct Snapshot {
@@ -85,7 +118,7 @@ pub(crate) struct JwksCache {
     last_miss_refetch: Mutex<Option<Instant>>,
     /// When a fetch last failed.
     last_failure: Mutex<Option<Instant>>,
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<JwksFetchError>>,
     background_refresh: AtomicBool,
     fetches: AtomicU64,
     failures: AtomicU64,
@@ -215,15 +248,20 @@ impl JwksCache {
         })
     }
 
-    fn last_error(&self) -> Option<String> {
+    fn last_error(&self) -> Option<JwksFetchError> {
         lock(&self.last_error).clone()
     }
 
+    /// `JwksUnavailable`, with the last fetch failure as its source.
     fn unavailable(&self) -> AuthError {
-        AuthError::new(
+        let error = AuthError::new(
             AuthErrorKind::JwksUnavailable,
             "the issuer's key set could not be fetched and no usable copy is cached",
-        )
+        );
+        match self.last_error() {
+            Some(cause) => error.with_fetch_error(cause),
+            None => error,
+        }
     }
 
     /// One fetch shared by everyone who asks while it runs. A caller that waited for someone

@@ -1,0 +1,122 @@
+//! The operation table: `Operation`, one variant per operationId, with the facts the spec states
+//! about each. The runtime (retries, errors, tracing), the mock server and the fuzz targets read
+//! these instead of keeping lists of their own.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::Runtime;
+use crate::ir::{Operation, Resource};
+
+pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
+    let path = &rt.path;
+    let operations: Vec<&Operation> = resources.iter().flat_map(|r| &r.operations).collect();
+    let variants = operations.iter().map(|op| {
+        let variant = &op.variant_name;
+        let text = format!(
+            " `{} {}` (operationId `{}`).",
+            op.http_method.as_str(),
+            op.path_template,
+            op.operation_id
+        );
+        quote! { #[doc = #text] #variant, }
+    });
+    let all = operations.iter().map(|op| {
+        let variant = &op.variant_name;
+        quote!(Self::#variant,)
+    });
+    let statics = operations.iter().map(|op| {
+        let name = format_ident!("{}", op.variant_name.to_string().to_uppercase());
+        let id = &op.operation_id;
+        let method = format_ident!("{}", op.http_method.as_str());
+        let template = &op.path_template;
+        let repeat = &op.repeat_success;
+        quote! {
+            static #name: #path::OperationSpec = #path::OperationSpec {
+                id: #id,
+                method: #path::Method::#method,
+                path_template: #template,
+                repeat_success: &[#(#repeat),*],
+            };
+        }
+    });
+    let spec_arms = operations.iter().map(|op| {
+        let variant = &op.variant_name;
+        let name = format_ident!("{}", op.variant_name.to_string().to_uppercase());
+        quote!(Self::#variant => &#name,)
+    });
+    let from_id = operations.iter().map(|op| {
+        let variant = &op.variant_name;
+        let id = &op.operation_id;
+        quote!(#id => ::core::option::Option::Some(Self::#variant),)
+    });
+    quote! {
+        /// Every operation of the API, one variant per operationId, with what the spec states
+        /// about it. Errors name their operation by its id ([`Operation::id`]); the mock server
+        /// and its fault injection take an `Operation`.
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+            ::core::cmp::PartialOrd,
+            ::core::cmp::Ord,
+        )]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(#variants)*
+        }
+
+        impl Operation {
+            /// Every operation, in the order of the spec's resources.
+            pub const ALL: &'static [Self] = &[#(#all)*];
+
+            /// The operationId (`getUser`).
+            pub fn id(self) -> &'static str {
+                self.spec().id
+            }
+
+            /// The HTTP method.
+            pub fn method(self) -> #path::Method {
+                ::core::clone::Clone::clone(&self.spec().method)
+            }
+
+            /// The path template, with `{name}` for each path parameter
+            /// (`/api/server/v1/users/{userId}`).
+            pub fn path_template(self) -> &'static str {
+                self.spec().path_template
+            }
+
+            /// The statuses that, answered to a repeat of a call that may already have been
+            /// applied, confirm that it was (the spec's `x-torii-repeat-success`); empty for
+            /// most operations.
+            pub fn repeat_success_statuses(self) -> &'static [u16] {
+                self.spec().repeat_success
+            }
+
+            /// The operation with the operationId `id`, if the spec has one.
+            pub fn from_id(id: &str) -> ::core::option::Option<Self> {
+                match id {
+                    #(#from_id)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            #[doc(hidden)]
+            pub fn spec(self) -> &'static #path::OperationSpec {
+                #(#statics)*
+                match self {
+                    #(#spec_arms)*
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.id())
+            }
+        }
+    }
+}
