@@ -11,7 +11,7 @@ use axum::routing::get;
 use torii_backend::middleware::RequireAuthLayer;
 use torii_backend::testing::MockTorii;
 use torii_backend::verify::AuthErrorKind;
-use torii_backend::{Auth, Client, authenticate_request, verify_token};
+use torii_backend::{Auth, Client, Operation, authenticate_request, verify_token};
 use torii_tests::raw_http;
 
 /// GET /me: the signed-in user's name, read from Torii with the id the token carries.
@@ -59,7 +59,7 @@ async fn a_signed_in_request_reaches_the_api_as_its_user() {
         (response.status, response.body.as_str()),
         (200, "Ada Lovelace")
     );
-    assert_eq!(torii.calls("getUser"), 1);
+    assert_eq!(torii.calls(Operation::GetUser), 1);
 
     let anonymous = raw_http::get(addr, "/me", &[]).await;
     assert_eq!(anonymous.status, 401);
@@ -76,7 +76,7 @@ async fn a_signed_in_request_reaches_the_api_as_its_user() {
     .await;
     assert_eq!(expired.status, 401);
     assert_eq!(
-        torii.calls("getUser"),
+        torii.calls(Operation::GetUser),
         1,
         "rejected requests never reach the handler"
     );

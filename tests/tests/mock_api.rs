@@ -10,7 +10,7 @@ use torii_backend::models::{InvitationStatus, Locale, ServerUserResponse, UserSt
 use torii_backend::serde_json::json;
 use torii_backend::testing::{ApiFault, MockTorii};
 use torii_backend::uuid::Uuid;
-use torii_backend::{Client, Error};
+use torii_backend::{Client, Error, Operation};
 use torii_tests::mock;
 
 async fn mock() -> (MockTorii, Client) {
@@ -737,15 +737,13 @@ async fn error_paths_carry_code_support_id_and_the_operation() {
     assert_eq!(error.message(), "the secret key is missing or not valid");
     assert_eq!(error.operation(), "searchUsers");
 
-    torii
-        .fail_operation(
-            "getUser",
-            1,
-            ApiFault::RateLimited {
-                retry_after: Some(std::time::Duration::from_secs(7)),
-            },
-        )
-        .expect("known operation");
+    torii.fail_operation(
+        Operation::GetUser,
+        1,
+        ApiFault::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(7)),
+        },
+    );
     let once = Client::builder()
         .secret_key(torii.secret_key())
         .api_url(torii.api_url())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use torii_backend::rest::RetryPolicy;
 use torii_backend::testing::{ApiFault, MockTorii};
-use torii_backend::{Client, Error};
+use torii_backend::{Client, Error, Operation};
 
 /// A client that sends every request once, so that each fault reaches the test as it is.
 fn client_with_timeout(torii: &MockTorii, timeout: Duration) -> Client {
@@ -99,7 +99,7 @@ async fn each_fault_reaches_the_client_as_a_typed_error() {
     torii.fail_next(1, ApiFault::Slow(Duration::from_millis(20)));
     list().await.expect("slow but within the timeout");
     list().await.expect("every fault was used up");
-    assert_eq!(torii.calls("list"), 10);
+    assert_eq!(torii.calls(Operation::ListAllowedOrigins), 10);
 }
 
 /// The status of a failed call, `None` for a success.
@@ -111,9 +111,7 @@ fn status<T>(result: Result<T, Error>) -> Option<u16> {
 async fn faults_are_scoped_to_an_operation_and_a_number_of_requests() {
     let torii = MockTorii::start().await.expect("mock");
     let client = client_with_timeout(&torii, Duration::from_secs(5));
-    torii
-        .fail_operation("listOrganizations", 2, ApiFault::Unavailable)
-        .expect("known operation");
+    torii.fail_operation(Operation::ListOrganizations, 2, ApiFault::Unavailable);
     torii.fail_next(1, ApiFault::Status(500));
 
     // Rules are served in the order planned: the organization listing meets its own first.
@@ -131,12 +129,9 @@ async fn faults_are_scoped_to_an_operation_and_a_number_of_requests() {
         Some(503)
     );
     assert_eq!(status(client.organizations().list().send().await), None);
-    assert_eq!(torii.calls("listOrganizations"), 3);
-    assert_eq!(torii.calls("list"), 2);
+    assert_eq!(torii.calls(Operation::ListOrganizations), 3);
+    assert_eq!(torii.calls(Operation::ListAllowedOrigins), 2);
     assert_eq!(torii.api_requests(), 5);
-
-    let unknown = torii.fail_operation("listOrganisations", 1, ApiFault::Unavailable);
-    assert_eq!(unknown.expect_err("unknown").code(), "unknown_operation");
 
     torii.fail_next(10, ApiFault::Unavailable);
     torii.clear_faults();

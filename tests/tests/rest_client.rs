@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use torii_backend::rest::RetryPolicy;
 use torii_backend::testing::{ApiFault, MockTorii};
 use torii_backend::uuid::Uuid;
-use torii_backend::{Client, Error};
+use torii_backend::{Client, Error, Operation};
 use torii_tests::mock;
 use torii_tests::trace_capture::Capture;
 
@@ -38,7 +38,7 @@ async fn a_get_that_meets_a_503_succeeds_after_one_retry() {
         .send()
         .await;
     assert_eq!(got.expect("retried").id, user);
-    assert_eq!(torii.calls("getUser"), 2);
+    assert_eq!(torii.calls(Operation::GetUser), 2);
 }
 
 #[tokio::test]
@@ -47,9 +47,7 @@ async fn post_and_patch_are_retried_only_when_the_server_did_not_act() {
     let torii_client = client(&torii, RetryPolicy::default());
     let user = mock::users(&torii, 1)[0];
 
-    torii
-        .fail_operation("updateUser", 1, ApiFault::Unavailable)
-        .expect("op");
+    torii.fail_operation(Operation::UpdateUser, 1, ApiFault::Unavailable);
     let patched = torii_client
         .users()
         .update(user)
@@ -60,12 +58,10 @@ async fn post_and_patch_are_retried_only_when_the_server_did_not_act() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(error.attempts(), Some(1));
     assert!(error.is_retryable(), "the caller may decide to retry");
-    assert_eq!(torii.calls("updateUser"), 1);
+    assert_eq!(torii.calls(Operation::UpdateUser), 1);
     assert_eq!(torii.user(user).expect("user").first_name, None);
 
-    torii
-        .fail_operation("createUser", 1, ApiFault::DropConnection)
-        .expect("op");
+    torii.fail_operation(Operation::CreateUser, 1, ApiFault::DropConnection);
     let created = torii_client
         .users()
         .create()
@@ -82,9 +78,11 @@ async fn post_and_patch_are_retried_only_when_the_server_did_not_act() {
     );
 
     // A 429 means the server refused before acting: a POST is sent again.
-    torii
-        .fail_operation("createUser", 1, ApiFault::RateLimited { retry_after: None })
-        .expect("op");
+    torii.fail_operation(
+        Operation::CreateUser,
+        1,
+        ApiFault::RateLimited { retry_after: None },
+    );
     let created = torii_client
         .users()
         .create()
@@ -92,7 +90,7 @@ async fn post_and_patch_are_retried_only_when_the_server_did_not_act() {
         .send()
         .await;
     assert!(created.is_ok(), "{created:?}");
-    assert_eq!(torii.calls("createUser"), 3);
+    assert_eq!(torii.calls(Operation::CreateUser), 3);
 }
 
 #[tokio::test]
@@ -110,7 +108,7 @@ async fn exhausted_retries_report_their_attempts() {
     assert_eq!(error.attempts(), 3);
     assert_eq!(error.status().as_u16(), 503);
     assert_eq!(error.url_path(), "/api/server/v1/allowed-origins");
-    assert_eq!(torii.calls("list"), 3);
+    assert_eq!(torii.calls(Operation::ListAllowedOrigins), 3);
 
     torii.clear_faults();
     torii.fail_next(10, ApiFault::Unavailable);
@@ -158,9 +156,7 @@ async fn a_delete_retried_after_it_may_have_worked_reports_success() {
     let user = mock::users(&torii, 1)[0];
     // The first attempt is answered 503 by a gateway after Torii deleted the user; the retry
     // then meets the 403 the spec gives a repeated delete.
-    torii
-        .fail_operation("deleteUser", 1, ApiFault::Unavailable)
-        .expect("op");
+    torii.fail_operation(Operation::DeleteUser, 1, ApiFault::Unavailable);
     torii_client
         .users()
         .delete(user)
@@ -182,9 +178,7 @@ async fn a_delete_retried_after_it_may_have_worked_reports_success() {
         .send()
         .await
         .expect("deleted");
-    torii
-        .fail_operation("deleteUser", 1, ApiFault::Unavailable)
-        .expect("op");
+    torii.fail_operation(Operation::DeleteUser, 1, ApiFault::Unavailable);
     torii_client
         .users()
         .delete(other)
@@ -262,7 +256,7 @@ async fn a_429_with_retry_after_waits_that_long_on_the_paused_clock() {
         waited >= Duration::from_secs(1) && waited < Duration::from_millis(1100),
         "{waited:?}"
     );
-    assert_eq!(torii.calls("list"), 2);
+    assert_eq!(torii.calls(Operation::ListAllowedOrigins), 2);
 }
 
 #[tokio::test]
@@ -280,7 +274,7 @@ async fn pages_stream_lazily_each_item_once_in_order() {
         .collect()
         .await;
     assert_eq!(streamed, users);
-    assert_eq!(torii.calls("searchUsers"), 5);
+    assert_eq!(torii.calls(Operation::SearchUsers), 5);
 
     let mut pages = torii_client.users().list().limit(50).pages();
     let mut sizes = Vec::new();
@@ -288,7 +282,7 @@ async fn pages_stream_lazily_each_item_once_in_order() {
         sizes.push(page.expect("page").items.len());
     }
     assert_eq!(sizes, [50; 5]);
-    assert_eq!(torii.calls("searchUsers"), 10);
+    assert_eq!(torii.calls(Operation::SearchUsers), 10);
 
     let first = torii_client
         .users()
@@ -297,11 +291,15 @@ async fn pages_stream_lazily_each_item_once_in_order() {
         .collect_items(120)
         .await;
     assert_eq!(user_ids(first.expect("collect")), users[..120]);
-    assert_eq!(torii.calls("searchUsers"), 13, "three pages hold 120 items");
+    assert_eq!(
+        torii.calls(Operation::SearchUsers),
+        13,
+        "three pages hold 120 items"
+    );
     let none = torii_client.users().list().collect_items(0).await;
     assert!(none.expect("nothing").is_empty());
     assert_eq!(
-        torii.calls("searchUsers"),
+        torii.calls(Operation::SearchUsers),
         13,
         "nothing to fetch for 0 items"
     );
@@ -328,7 +326,7 @@ async fn an_error_on_page_three_surfaces_after_the_first_hundred_items() {
         assert_eq!(user.id, *expected);
     }
     assert_eq!(
-        torii.calls("searchUsers"),
+        torii.calls(Operation::SearchUsers),
         2,
         "lazy: page 3 not asked for yet"
     );
@@ -343,7 +341,7 @@ async fn an_error_on_page_three_surfaces_after_the_first_hundred_items() {
         items.next().await.is_none(),
         "the stream ends after its error"
     );
-    assert_eq!(torii.calls("searchUsers"), 3);
+    assert_eq!(torii.calls(Operation::SearchUsers), 3);
 }
 
 #[tokio::test]
@@ -360,9 +358,9 @@ async fn dropping_a_stream_early_sends_no_more_requests() {
         .collect()
         .await;
     assert_eq!(first_60.len(), 60);
-    assert_eq!(torii.calls("searchUsers"), 2);
+    assert_eq!(torii.calls(Operation::SearchUsers), 2);
     tokio::task::yield_now().await;
-    assert_eq!(torii.calls("searchUsers"), 2);
+    assert_eq!(torii.calls(Operation::SearchUsers), 2);
 }
 
 #[tokio::test]

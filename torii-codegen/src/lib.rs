@@ -19,8 +19,18 @@
 //! - model types from schema names in upper camel case, inline enums from the schema and property
 //!   they appear in (`ServerUserResponse.status` → `ServerUserResponseStatus`).
 //!
-//! Extensions override each of these: `x-rust-resource` on a tag object, `x-rust-method` on an
-//! operation, `x-rust-type` on a component or inline enum schema.
+//! - the variant of the `Operation` table from the operationId in upper camel case
+//!   (`getUser` → `Operation::GetUser`).
+//!
+//! Extensions override each of these: `x-rust-resource` on a tag object, `x-rust-method` and
+//! `x-rust-operation` on an operation, `x-rust-type` on a component or inline enum schema.
+//!
+//! # Behaviour
+//!
+//! `x-torii-repeat-success` on an operation lists the statuses that a repeat of an applied call
+//! answers (an array of numbers from 100 to 599): the client reads such a status, met on a retry
+//! after an attempt that may have been applied, as success. Without the extension an operation
+//! has no such rule.
 
 #![deny(missing_docs)]
 

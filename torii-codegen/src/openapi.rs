@@ -471,12 +471,29 @@ fn read_operation(
         ))
     })?;
     let op_hint = naming::pascal(operation_id);
-    let variant_name = naming::ident(&op_hint).ok_or_else(|| {
-        in_op(Error::new(
-            child(pointer, "operationId"),
-            format!("`{operation_id}` does not make a Rust name for the `Operation` table"),
-        ))
-    })?;
+    let variant_name = match operation.get("x-rust-operation") {
+        Some(Value::String(name)) => naming::ident(name).ok_or_else(|| {
+            in_op(Error::new(
+                child(pointer, "x-rust-operation"),
+                format!("`{name}` is not a valid Rust variant name"),
+            ))
+        })?,
+        Some(_) => {
+            return Err(in_op(Error::new(
+                child(pointer, "x-rust-operation"),
+                "`x-rust-operation` must be a string",
+            )));
+        }
+        None => naming::ident(&op_hint).ok_or_else(|| {
+            in_op(Error::new(
+                child(pointer, "operationId"),
+                format!(
+                    "`{operation_id}` does not make a Rust name for the `Operation` table; \
+                     set one with `x-rust-operation`"
+                ),
+            ))
+        })?,
+    };
     let repeat_success = read_repeat_success(operation, pointer).map_err(in_op)?;
 
     let (path_params, query_params) =

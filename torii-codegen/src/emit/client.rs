@@ -457,9 +457,9 @@ fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
         let or_clear_name = format_ident!("{bare}_or_clear");
         let text = format!(" Sends `\"{wire}\": null`, which clears it.");
         let or_clear_text = format!(
-            " Sets `{wire}` to the value when there is one (as [`Self::{name}`]), and clears it \
-             when there is none (as [`Self::{clear_name}`]): for a value that arrives as an \
-             `Option` at run time."
+            " Sets `{wire}` to the value when there is one (as `.{bare}(value)`), and clears it \
+             when there is none (as `.{clear_name}()`): for a value that arrives as an `Option` \
+             at run time."
         );
         quote! {
             #[doc = #text]

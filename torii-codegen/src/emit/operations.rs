@@ -25,8 +25,11 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
         let variant = &op.variant_name;
         quote!(Self::#variant,)
     });
-    let statics = operations.iter().map(|op| {
-        let name = format_ident!("{}", op.variant_name.to_string().to_uppercase());
+    // The statics are numbered, not named after their variant, so that no variant name (a raw
+    // identifier, two that differ in case only) can make an invalid or clashing one.
+    let static_name = |index: usize| format_ident!("OPERATION_{index}");
+    let statics = operations.iter().enumerate().map(|(index, op)| {
+        let name = static_name(index);
         let id = &op.operation_id;
         let method = format_ident!("{}", op.http_method.as_str());
         let template = &op.path_template;
@@ -40,9 +43,9 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
             };
         }
     });
-    let spec_arms = operations.iter().map(|op| {
+    let spec_arms = operations.iter().enumerate().map(|(index, op)| {
         let variant = &op.variant_name;
-        let name = format_ident!("{}", op.variant_name.to_string().to_uppercase());
+        let name = static_name(index);
         quote!(Self::#variant => &#name,)
     });
     let from_id = operations.iter().map(|op| {

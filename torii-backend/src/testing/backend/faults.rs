@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::Operation;
+
 /// A way to break the mock's Backend API for some requests; see
 /// [`MockTorii::fail_next`](crate::testing::MockTorii::fail_next) and
 /// [`MockTorii::fail_operation`](crate::testing::MockTorii::fail_operation).
@@ -36,7 +38,7 @@ pub enum ApiFault {
 
 #[derive(Debug)]
 struct Rule {
-    operation: Option<&'static str>,
+    operation: Option<Operation>,
     remaining: usize,
     fault: ApiFault,
 }
@@ -50,12 +52,7 @@ pub(crate) struct FaultPlan {
 impl FaultPlan {
     /// Plans `fault` for the next `requests` requests to `operation` (any operation when
     /// `None`).
-    pub(crate) fn add(
-        &mut self,
-        operation: Option<&'static str>,
-        requests: usize,
-        fault: ApiFault,
-    ) {
+    pub(crate) fn add(&mut self, operation: Option<Operation>, requests: usize, fault: ApiFault) {
         if requests > 0 {
             self.rules.push(Rule {
                 operation,
@@ -66,7 +63,7 @@ impl FaultPlan {
     }
 
     /// The fault for one request to `operation`, using up one of its planned requests.
-    pub(crate) fn take(&mut self, operation: &str) -> Option<ApiFault> {
+    pub(crate) fn take(&mut self, operation: Operation) -> Option<ApiFault> {
         let index = self
             .rules
             .iter()
@@ -92,14 +89,14 @@ mod tests {
     #[test]
     fn rules_are_used_up_in_order_and_only_by_their_operation() {
         let mut plan = FaultPlan::default();
-        plan.add(Some("getUser"), 2, ApiFault::Unavailable);
+        plan.add(Some(Operation::GetUser), 2, ApiFault::Unavailable);
         plan.add(None, 1, ApiFault::Hang);
         plan.add(None, 0, ApiFault::DropConnection);
 
-        assert_eq!(plan.take("listSessions"), Some(ApiFault::Hang));
-        assert_eq!(plan.take("listSessions"), None);
-        assert_eq!(plan.take("getUser"), Some(ApiFault::Unavailable));
-        assert_eq!(plan.take("getUser"), Some(ApiFault::Unavailable));
-        assert_eq!(plan.take("getUser"), None);
+        assert_eq!(plan.take(Operation::ListSessions), Some(ApiFault::Hang));
+        assert_eq!(plan.take(Operation::ListSessions), None);
+        assert_eq!(plan.take(Operation::GetUser), Some(ApiFault::Unavailable));
+        assert_eq!(plan.take(Operation::GetUser), Some(ApiFault::Unavailable));
+        assert_eq!(plan.take(Operation::GetUser), None);
     }
 }

@@ -15,11 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, on};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use uuid::Uuid;
 
 pub use faults::ApiFault;
@@ -28,6 +27,7 @@ pub use seed::UserSeed;
 
 use super::MockTorii;
 use super::server::DropConnection;
+use crate::Operation;
 use crate::models::{
     ServerOrganizationMemberResponse, ServerOrganizationResponse, ServerUserResponse,
     UserSessionResponse,
@@ -36,43 +36,13 @@ use faults::FaultPlan;
 use problem::problem_response;
 use store::Store;
 
-/// The operationId of every operation the mock serves, which is every operation of the spec
-/// (a test compares the two).
-pub(crate) const OPERATIONS: [&str; 25] = [
-    "list",
-    "set",
-    "createUser",
-    "getUser",
-    "updateUser",
-    "updateUserMetadata",
-    "deleteUser",
-    "banUser",
-    "unbanUser",
-    "searchUsers",
-    "listUserOrganizations",
-    "listSessions",
-    "revokeSession",
-    "revokeAllSessions",
-    "listOrganizations",
-    "getOrganization",
-    "updateOrganizationMetadata",
-    "listMembers",
-    "updateMemberMetadata",
-    "list_1",
-    "create",
-    "get",
-    "resend",
-    "revoke",
-    "mintImpersonationToken",
-];
-
 /// The mock's Backend API state, shared by its handlers and the [`MockTorii`] handle.
 #[derive(Debug)]
 pub(crate) struct ApiState {
     secret_key: String,
     store: Mutex<Store>,
     faults: Mutex<FaultPlan>,
-    calls: Mutex<BTreeMap<&'static str, usize>>,
+    calls: Mutex<BTreeMap<Operation, usize>>,
 }
 
 impl ApiState {
@@ -98,169 +68,70 @@ impl ApiState {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn calls(&self) -> MutexGuard<'_, BTreeMap<&'static str, usize>> {
+    fn calls(&self) -> MutexGuard<'_, BTreeMap<Operation, usize>> {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// The routes of every operation, each behind the gate that counts it, injects planned faults
-/// and checks the secret key.
+/// The routes of every operation of the spec, each at the method and path template the
+/// operation table gives it, behind the gate that counts it, injects planned faults and checks
+/// the secret key.
 pub(crate) fn router(api: Arc<ApiState>) -> Router {
+    let routes = Operation::ALL
+        .iter()
+        .fold(Router::new(), |router, &operation| {
+            let gate = Gate {
+                api: Arc::clone(&api),
+                operation,
+            };
+            router.route(
+                operation.path_template(),
+                handler(operation).layer(from_fn_with_state(gate, gate_request)),
+            )
+        });
+    routes.with_state(api).fallback(|| async {
+        problem_response(StatusCode::NOT_FOUND, "not_found", "no such operation")
+    })
+}
+
+/// The handler of `operation`, on its method. The match is exhaustive: an operation added to the
+/// spec does not compile until the mock serves it.
+fn handler(operation: Operation) -> MethodRouter<Arc<ApiState>> {
     use handlers::*;
-    const V1: &str = "/api/server/v1";
-    let (get, post, put, patch, delete) = (
-        MethodFilter::GET,
-        MethodFilter::POST,
-        MethodFilter::PUT,
-        MethodFilter::PATCH,
-        MethodFilter::DELETE,
-    );
-    Routes::new(api)
-        .add("list", get, "/allowed-origins", list_allowed_origins)
-        .add("set", put, "/allowed-origins", set_allowed_origins)
-        .add("createUser", post, "/users", create_user)
-        .add("searchUsers", post, "/users/search", search_users)
-        .add("getUser", get, "/users/{userId}", get_user)
-        .add("updateUser", patch, "/users/{userId}", update_user)
-        .add("deleteUser", delete, "/users/{userId}", delete_user)
-        .add(
-            "updateUserMetadata",
-            patch,
-            "/users/{userId}/metadata",
-            update_user_metadata,
-        )
-        .add("banUser", post, "/users/{userId}/ban", ban_user)
-        .add("unbanUser", post, "/users/{userId}/unban", unban_user)
-        .add(
-            "listUserOrganizations",
-            get,
-            "/users/{userId}/organizations",
-            list_user_organizations,
-        )
-        .add(
-            "listSessions",
-            get,
-            "/users/{userId}/sessions",
-            list_sessions,
-        )
-        .add(
-            "revokeAllSessions",
-            delete,
-            "/users/{userId}/sessions",
-            revoke_all_sessions,
-        )
-        .add(
-            "revokeSession",
-            delete,
-            "/users/{userId}/sessions/{sessionId}",
-            revoke_session,
-        )
-        .add(
-            "mintImpersonationToken",
-            post,
-            "/users/{userId}/impersonation-token",
-            mint_impersonation_token,
-        )
-        .add(
-            "listOrganizations",
-            get,
-            "/organizations",
-            list_organizations,
-        )
-        .add(
-            "getOrganization",
-            get,
-            "/organizations/{organizationId}",
-            get_organization,
-        )
-        .add(
-            "updateOrganizationMetadata",
-            patch,
-            "/organizations/{organizationId}/metadata",
-            update_organization_metadata,
-        )
-        .add(
-            "listMembers",
-            get,
-            "/organizations/{organizationId}/members",
-            list_members,
-        )
-        .add(
-            "updateMemberMetadata",
-            patch,
-            "/organizations/{organizationId}/members/{memberUserId}/metadata",
-            update_member_metadata,
-        )
-        .add("list_1", get, "/invitations", list_invitations)
-        .add("create", post, "/invitations", create_invitation)
-        .add("get", get, "/invitations/{invitationId}", get_invitation)
-        .add(
-            "revoke",
-            delete,
-            "/invitations/{invitationId}",
-            revoke_invitation,
-        )
-        .add(
-            "resend",
-            post,
-            "/invitations/{invitationId}/resend",
-            resend_invitation,
-        )
-        .finish(V1)
-}
-
-struct Routes {
-    api: Arc<ApiState>,
-    router: Router<Arc<ApiState>>,
-}
-
-impl Routes {
-    fn new(api: Arc<ApiState>) -> Self {
-        Self {
-            api,
-            router: Router::new(),
-        }
-    }
-
-    fn add<H, T>(
-        mut self,
-        operation: &'static str,
-        method: MethodFilter,
-        path: &str,
-        handler: H,
-    ) -> Self
-    where
-        H: Handler<T, Arc<ApiState>>,
-        T: 'static,
-    {
-        debug_assert!(
-            OPERATIONS.contains(&operation),
-            "{operation} is not in OPERATIONS"
-        );
-        let gate = Gate {
-            api: Arc::clone(&self.api),
-            operation,
-        };
-        self.router = self.router.route(
-            path,
-            on(method, handler).layer(from_fn_with_state(gate, gate_request)),
-        );
-        self
-    }
-
-    fn finish(self, prefix: &str) -> Router {
-        Router::new()
-            .nest(prefix, self.router.with_state(self.api))
-            .fallback(|| async {
-                problem_response(StatusCode::NOT_FOUND, "not_found", "no such operation")
-            })
+    let method = MethodFilter::try_from(operation.method()).unwrap_or(MethodFilter::GET);
+    match operation {
+        Operation::ListAllowedOrigins => on(method, list_allowed_origins),
+        Operation::SetAllowedOrigins => on(method, set_allowed_origins),
+        Operation::CreateUser => on(method, create_user),
+        Operation::SearchUsers => on(method, search_users),
+        Operation::GetUser => on(method, get_user),
+        Operation::UpdateUser => on(method, update_user),
+        Operation::DeleteUser => on(method, delete_user),
+        Operation::UpdateUserMetadata => on(method, update_user_metadata),
+        Operation::BanUser => on(method, ban_user),
+        Operation::UnbanUser => on(method, unban_user),
+        Operation::ListUserOrganizations => on(method, list_user_organizations),
+        Operation::ListSessions => on(method, list_sessions),
+        Operation::RevokeAllSessions => on(method, revoke_all_sessions),
+        Operation::RevokeSession => on(method, revoke_session),
+        Operation::MintImpersonationToken => on(method, mint_impersonation_token),
+        Operation::ListOrganizations => on(method, list_organizations),
+        Operation::GetOrganization => on(method, get_organization),
+        Operation::UpdateOrganizationMetadata => on(method, update_organization_metadata),
+        Operation::ListMembers => on(method, list_members),
+        Operation::UpdateMemberMetadata => on(method, update_member_metadata),
+        Operation::ListInvitations => on(method, list_invitations),
+        Operation::CreateInvitation => on(method, create_invitation),
+        Operation::GetInvitation => on(method, get_invitation),
+        Operation::RevokeInvitation => on(method, revoke_invitation),
+        Operation::ResendInvitation => on(method, resend_invitation),
     }
 }
 
 #[derive(Clone)]
 struct Gate {
     api: Arc<ApiState>,
-    operation: &'static str,
+    operation: Operation,
 }
 
 /// What every request meets before its handler: it is counted, then gets any fault planned
@@ -443,21 +314,20 @@ impl MockTorii {
         self.api.faults().add(None, requests, fault);
     }
 
-    /// Serves `fault` to the next `requests` requests to one operation, named by its
-    /// `operationId` in the spec (`getUser`, `searchUsers`, …).
+    /// Serves `fault` to the next `requests` requests to `operation`.
     ///
-    /// # Errors
+    /// ```
+    /// use torii_backend::Operation;
+    /// use torii_backend::testing::{ApiFault, MockTorii};
     ///
-    /// When the spec has no such operation.
-    pub fn fail_operation(
-        &self,
-        operation_id: &str,
-        requests: usize,
-        fault: ApiFault,
-    ) -> Result<(), MockError> {
-        let operation = known_operation(operation_id)?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let torii = MockTorii::start().await.expect("loopback is available");
+    /// torii.fail_operation(Operation::GetUser, 1, ApiFault::Unavailable);
+    /// # }
+    /// ```
+    pub fn fail_operation(&self, operation: Operation, requests: usize, fault: ApiFault) {
         self.api.faults().add(Some(operation), requests, fault);
-        Ok(())
     }
 
     /// Drops every planned fault not yet served.
@@ -465,10 +335,9 @@ impl MockTorii {
         self.api.faults().clear();
     }
 
-    /// How many requests reached the operation `operation_id` (retries and faulted requests
-    /// included); 0 for a name that is not an operation.
-    pub fn calls(&self, operation_id: &str) -> usize {
-        self.api.calls().get(operation_id).copied().unwrap_or(0)
+    /// How many requests reached `operation` (retries and faulted requests included).
+    pub fn calls(&self, operation: Operation) -> usize {
+        self.api.calls().get(&operation).copied().unwrap_or(0)
     }
 
     /// How many Backend API requests the mock received, all operations together.
@@ -477,52 +346,33 @@ impl MockTorii {
     }
 }
 
-fn known_operation(operation_id: &str) -> Result<&'static str, MockError> {
-    OPERATIONS
-        .iter()
-        .copied()
-        .find(|operation| *operation == operation_id)
-        .ok_or_else(|| {
-            MockError::bad_request(
-                "unknown_operation",
-                format!("the spec has no operation {operation_id:?}"),
-            )
-        })
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
 
-    #[test]
-    fn the_mock_serves_exactly_the_operations_of_the_spec() {
-        let spec: serde_json::Value =
-            serde_json::from_str(include_str!("../../../spec/server-v1.json"))
-                .expect("the spec is JSON");
-        let in_spec: BTreeSet<&str> = spec["paths"]
-            .as_object()
-            .into_iter()
-            .flat_map(|paths| paths.values())
-            .filter_map(serde_json::Value::as_object)
-            .flat_map(|operations| operations.values())
-            .filter_map(|operation| operation["operationId"].as_str())
-            .collect();
-        let served: BTreeSet<&str> = OPERATIONS.into_iter().collect();
-        assert_eq!(served, in_spec);
-        assert_eq!(
-            served.len(),
-            OPERATIONS.len(),
-            "no operation is listed twice"
-        );
-    }
-
-    #[test]
-    fn an_unknown_operation_cannot_be_faulted() {
-        let error = known_operation("getUsers").expect_err("not an operation");
-        assert_eq!(error.code(), "unknown_operation");
-        assert!(error.detail().contains("getUsers"));
-        assert_eq!(known_operation("getUser"), Ok("getUser"));
+    /// Every operation of the table answers at its own method and path, not with the fallback
+    /// that says no such operation exists, and is counted under its own name.
+    #[tokio::test]
+    async fn every_operation_of_the_table_is_routed_and_counted() {
+        use tower_service::Service;
+        let api = Arc::new(ApiState::new());
+        let mut router = router(Arc::clone(&api));
+        for operation in Operation::ALL {
+            let path = operation
+                .path_template()
+                .replace("{userId}", "0193a000-0000-7000-8000-000000000001")
+                .replace(['{', '}'], "");
+            let request = axum::http::Request::builder()
+                .method(operation.method())
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .expect("a request");
+            let response = router.call(request).await.expect("infallible");
+            // Without the secret key the gate answers 401, after counting: a 404 here would be
+            // the fallback.
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{operation}");
+            assert_eq!(api.calls().get(operation), Some(&1), "{operation}");
+        }
+        assert_eq!(api.calls().len(), Operation::ALL.len());
     }
 }
