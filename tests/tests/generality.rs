@@ -231,6 +231,22 @@ async fn json_and_problem_json_errors_are_api_errors() {
     assert_eq!(api.message(), "no widget");
 }
 
+#[test]
+fn the_kitchen_sink_states_no_repeat_success_rule() {
+    assert!(!kitchen::Operation::ALL.is_empty());
+    for operation in kitchen::Operation::ALL {
+        assert!(
+            operation.repeat_success_statuses().is_empty(),
+            "{operation}"
+        );
+        assert_eq!(
+            kitchen::Operation::from_id(operation.id()),
+            Some(*operation)
+        );
+    }
+    assert_eq!(kitchen::Operation::from_id("deleteUser"), None);
+}
+
 #[cfg(not(torii_no_reference))]
 mod older_revision {
     use super::*;
@@ -289,5 +305,43 @@ mod older_revision {
             .revoke_all(WIDGET_ID)
             .await
             .expect("revoke all");
+    }
+
+    /// The repeat-success rule is a fact of our spec (`x-torii-repeat-success` on
+    /// `deleteUser`), not of the runtime: this revision does not state it, so its client reads
+    /// a 403 on a retried delete as the error it is.
+    #[tokio::test]
+    async fn a_spec_without_the_extension_has_no_repeat_success_rule() {
+        assert!(
+            old::Operation::DeleteUser
+                .repeat_success_statuses()
+                .is_empty()
+        );
+        assert!(
+            old::Operation::ALL
+                .iter()
+                .all(|operation| operation.repeat_success_statuses().is_empty())
+        );
+        let server = CaptureServer::start().await;
+        let client = old::Client::builder()
+            .secret_key(TEST_KEY)
+            .api_url(server.url())
+            .build()
+            .expect("client");
+        server.respond(Canned::problem(
+            503,
+            &json!({"title": "Unavailable", "status": 503}),
+        ));
+        server.respond(Canned::problem(
+            403,
+            &json!({"title": "Forbidden", "status": 403}),
+        ));
+        let error = client
+            .users()
+            .delete(WIDGET_ID)
+            .await
+            .expect_err("a 403 is an error without the rule");
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(403));
+        assert_eq!(server.requests().len(), 2, "the 503 was retried once");
     }
 }

@@ -68,3 +68,44 @@ async fn an_empty_search_is_an_empty_object_not_nulls() {
     server.client().users().list().await.expect("search");
     assert_eq!(server.last().json(), Value::Object(Default::default()));
 }
+
+/// `.x_or_clear(Option<T>)` sends what `.x(v)` sends for `Some(v)` and what `.clear_x()` sends
+/// for `None`, byte for byte; an untouched field stays absent.
+#[tokio::test]
+async fn or_clear_setters_send_a_value_for_some_and_null_for_none() {
+    let server = CaptureServer::start().await;
+    let users = server.client().users();
+    let mut bodies = Vec::new();
+    for (from_a_form, expected) in [
+        (
+            Some("Ada"),
+            torii_backend::serde_json::json!({"firstName": "Ada"}),
+        ),
+        (None, torii_backend::serde_json::json!({"firstName": null})),
+    ] {
+        server.respond(Canned::json(200, &samples::user()));
+        users
+            .update(samples::USER_ID)
+            .first_name_or_clear(from_a_form)
+            .send()
+            .await
+            .expect("update");
+        assert_eq!(server.last().json(), expected, "{from_a_form:?}");
+        bodies.push(server.last().body);
+    }
+    for (index, builder) in [
+        users.update(samples::USER_ID).first_name("Ada"),
+        users.update(samples::USER_ID).clear_first_name(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        server.respond(Canned::json(200, &samples::user()));
+        builder.send().await.expect("update");
+        assert_eq!(
+            server.last().body,
+            bodies[index],
+            "the same bytes as the plain setters"
+        );
+    }
+}
