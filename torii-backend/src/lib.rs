@@ -26,9 +26,24 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Where things live
+//!
+//! The crate root holds the entry points: [`verify_token`], [`authenticate_request`],
+//! [`Verifier`], [`Auth`], [`Client`] and the umbrella [`Error`] (with [`ConfigError`] and
+//! [`InvalidArgument`], its branches shared by every part). Everything else has one home:
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`verify`] | the verifier and its builder, [`verify::AuthError`] and its kinds, the key set and token cache settings and stats, the header sources |
+//! | `middleware` (feature `tower`) | `RequireAuthLayer` for axum, tonic, hyper and any tower stack, and its rejections; with `axum`, the `Auth` extractors |
+//! | `rest` (feature `api`) | what configures the client and what it returns: `ClientBuilder`, `RetryPolicy`, `SecretKey`, `ApiError`, `TransportError`, `DecodeError`, the pagination streams `Items` and `Pages` |
+//! | `models`, `resources`, `builders` (feature `api`) | generated from the spec: one type per schema, one handle per resource, one request builder per operation |
+//! | `Operation` (feature `api`) | the generated operation table: every operationId with its method, path template and the behaviours the spec states |
+//! | `testing` (feature `testing`) | `MockTorii`, an in-process Torii for your tests |
+//!
 //! # Features
 //!
-//! - `api` (default): the REST client, its models and [`generate_api!`].
+//! - `api` (default): the REST client, its models and `generate_api!`.
 //! - `verify` (default): token verification, with no REST code when used alone.
 //! - `tower`: the tower layer; `axum`: the extractor; `testing`: the mock Torii.
 
@@ -65,18 +80,22 @@ mod net;
 pub use error::{ConfigError, Error, InvalidArgument};
 
 #[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub mod verify;
 
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod middleware;
 
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 #[cfg(feature = "verify")]
 pub use verify::{Auth, Verifier, authenticate_request, verify_token};
 
 #[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub mod rest;
 
 #[cfg(feature = "api")]
@@ -122,6 +141,7 @@ pub use ::reqwest;
 /// Specs that use constructs the generator does not support fail to compile with an error that
 /// names the JSON pointer and the operationId.
 #[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub use torii_macros::generate_api;
 
 #[cfg(feature = "api")]

@@ -63,8 +63,11 @@ impl PathArg {
     label = "expected an id: `&str`, `String` or `Uuid`",
     note = "ids are passed as text (such as the `user_id` of a verified token) or as a `Uuid` (such as a model's `id`)"
 )]
-pub trait IntoPathArg {
+///
+/// The trait is sealed: the types above are the ones the API can take.
+pub trait IntoPathArg: sealed::Sealed {
     /// Converts `self` into a path argument.
+    #[doc(hidden)]
     fn into_path_arg(self) -> PathArg;
 }
 
@@ -110,12 +113,15 @@ impl IntoPathArg for &Uuid {
 ///
 /// A value that is not an object makes the request fail with [`crate::Error::InvalidArgument`] when
 /// it is sent; nothing reaches the server.
-pub trait IntoJsonObject {
+///
+/// The trait is sealed: the types above are the ones the API can take.
+pub trait IntoJsonObject: sealed::Sealed {
     /// Converts `self`, naming the property `name` in the error.
     ///
     /// # Errors
     ///
     /// [`InvalidArgument`] when `self` is not a JSON object.
+    #[doc(hidden)]
     fn into_json_object(self, name: &'static str) -> Result<JsonObject, InvalidArgument>;
 }
 
@@ -214,6 +220,29 @@ pub fn defer<T>(
             None
         }
     }
+}
+
+/// Keeps the argument traits closed: only the types this module implements them for are taken.
+mod sealed {
+    use std::borrow::Cow;
+    use std::collections::{BTreeMap, HashMap};
+
+    use serde_json::Value;
+    use uuid::Uuid;
+
+    pub trait Sealed {}
+
+    impl Sealed for &str {}
+    impl Sealed for String {}
+    impl Sealed for &String {}
+    impl Sealed for Cow<'_, str> {}
+    impl Sealed for Uuid {}
+    impl Sealed for &Uuid {}
+    impl Sealed for Value {}
+    impl Sealed for BTreeMap<String, Value> {}
+    // `JsonObject` is `serde_json::Map<String, Value>`.
+    impl Sealed for serde_json::Map<String, Value> {}
+    impl<S: std::hash::BuildHasher> Sealed for HashMap<String, Value, S> {}
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ pub struct Pages<R: Paginated> {
 
 impl<R: Paginated> Pages<R> {
     /// The pages of `request`, starting with the page it asks for.
+    #[doc(hidden)]
     pub fn new(request: R) -> Self {
         Self {
             next: Some(request),
@@ -137,6 +138,7 @@ pub struct Items<R: Paginated> {
 
 impl<R: Paginated> Items<R> {
     /// The items of `request` and of the pages after it.
+    #[doc(hidden)]
     pub fn new(request: R) -> Self {
         Self {
             pages: Pages::new(request),

@@ -267,7 +267,9 @@ pub struct ClientBuilder<C> {
 }
 
 impl<C: FromTransport> ClientBuilder<C> {
-    /// A builder with every default and no secret key yet.
+    /// A builder with every default and no secret key yet; `Client::builder()` is the way to
+    /// get one.
+    #[doc(hidden)]
     pub fn new() -> Self {
         Self {
             api_url: DEFAULT_API_URL.to_owned(),

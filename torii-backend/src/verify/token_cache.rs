@@ -1,47 +1,5 @@
-//! Tokens that verified once, kept until they expire, so that a client sending the same token
-//! on every request pays for one signature check, not one per request: a repeated token costs
-//! about 0.3 µs instead of 35 µs (BENCHMARKS.md). Configured with [`TokenCacheSettings`] on
-//! [`VerifierBuilder::token_cache`](super::VerifierBuilder::token_cache).
-//!
-//! # Why this is safe
-//!
-//! A cached answer must be exactly the answer a full verification would give now. It is,
-//! because:
-//!
-//! - **The key is the whole token.** An entry is found only by the token's full bytes: header,
-//!   claims and signature. Another token, even one differing in a single bit of its claims or
-//!   carrying the same signature, is another key and goes through the full verification. No
-//!   claim (`sid`, `sub`) and no signature alone ever selects an entry. The map compares the
-//!   full bytes; the hash only places them.
-//! - **Nothing about the token changes while it is cached.** The checks that depend on the
-//!   token alone (shape, header rules, signature, issuer, audience, authorized party, claim
-//!   types) give the same result for the same bytes. The checks that depend on time only
-//!   become false once `exp` passes; `nbf` and `iat` only become true. An entry is therefore
-//!   never used at or after the token's `exp` (checked on every hit, on the verifier's clock),
-//!   and a token that was not yet valid was refused, so never cached.
-//! - **The key must still be trusted.** An entry remembers the key that verified it. On every
-//!   hit, the key is looked up again in the issuer's current key set, through the same cache
-//!   and rules as a full verification; when the key was removed by a rotation, replaced, or the
-//!   set is no longer usable, the entry is dropped and the token verified in full (and then
-//!   refused).
-//! - **One cache per verifier.** Entries live in the [`Verifier`](super::Verifier) that made
-//!   them, so they carry its issuer, audience and authorized-party settings; a verifier with
-//!   other settings never sees them.
-//! - **Bounded.** The cache holds at most `max_bytes` (each entry counted as about twice its
-//!   token plus 512 bytes). An entry is used for at most `max_ttl` after it was cached and
-//!   never at or after its token's `exp`; one past either is dropped when it is next looked up.
-//! - **Evicted by use.** When room is needed, entries that were not read again since they
-//!   were cached go first (the S3-FIFO policy of [quick_cache](https://docs.rs/quick_cache)),
-//!   so a flood of tokens seen once cannot push out the tokens clients keep sending.
-//!
-//! Envoy's `jwt_authn` filter caches verified tokens the same way.
-//!
-//! # Cost
-//!
-//! A token seen for the first time pays a miss and an insert, about 1 µs, on top of its
-//! 35 µs signature check; a hit costs a shared-lock read of one shard. BENCHMARKS.md has the
-//! numbers, and why this cache is not moka (whose insert added 5 % to a first-seen
-//! verification on an empty cache, and 13 % on one holding 10,000 tokens).
+//! The verified-token cache: tokens that verified once, kept until they expire. What it
+//! guarantees is documented on [`TokenCacheSettings`], the public face of this module.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,9 +8,48 @@ use quick_cache::sync::{Cache, DefaultLifecycle};
 
 use super::auth::Auth;
 
-/// How the verifier remembers tokens it has verified; see
-/// [`VerifierBuilder::token_cache`](super::VerifierBuilder::token_cache) and the
-/// [module docs](self) for why it is safe.
+/// How the verifier remembers tokens it has verified, so that a client sending the same token
+/// on every request pays for one signature check, not one per request; set with
+/// [`VerifierBuilder::token_cache`](super::VerifierBuilder::token_cache).
+///
+/// # Why this is safe
+///
+/// A cached answer must be exactly the answer a full verification would give now. It is,
+/// because:
+///
+/// - **The key is the whole token.** An entry is found only by the token's full bytes: header,
+///   claims and signature. Another token, even one differing in a single bit of its claims or
+///   carrying the same signature, is another key and goes through the full verification. No
+///   claim (`sid`, `sub`) and no signature alone ever selects an entry. The map compares the
+///   full bytes; the hash only places them.
+/// - **Nothing about the token changes while it is cached.** The checks that depend on the
+///   token alone (shape, header rules, signature, issuer, audience, authorized party, claim
+///   types) give the same result for the same bytes. The checks that depend on time only
+///   become false once `exp` passes; `nbf` and `iat` only become true. An entry is therefore
+///   never used at or after the token's `exp` (checked on every hit, on the verifier's clock),
+///   and a token that was not yet valid was refused, so never cached.
+/// - **The key must still be trusted.** An entry remembers the key that verified it. On every
+///   hit, the key is looked up again in the issuer's current key set, through the same cache
+///   and rules as a full verification; when the key was removed by a rotation, replaced, or the
+///   set is no longer usable, the entry is dropped and the token verified in full (and then
+///   refused).
+/// - **One cache per verifier.** Entries live in the [`Verifier`](super::Verifier) that made
+///   them, so they carry its issuer, audience and authorized-party settings; a verifier with
+///   other settings never sees them.
+/// - **Bounded.** The cache holds at most `max_bytes` (each entry counted as about twice its
+///   token plus 512 bytes). An entry is used for at most `max_ttl` after it was cached and
+///   never at or after its token's `exp`; one past either is dropped when it is next looked up.
+/// - **Evicted by use.** When room is needed, entries that were not read again since they
+///   were cached go first (the S3-FIFO policy of [quick_cache](https://docs.rs/quick_cache)),
+///   so a flood of tokens seen once cannot push out the tokens clients keep sending.
+///
+/// Envoy's `jwt_authn` filter caches verified tokens the same way.
+///
+/// # Cost
+///
+/// A token seen for the first time pays a miss and an insert on top of its signature check; a
+/// hit costs a shared-lock read of one shard instead of the check. BENCHMARKS.md has the
+/// measured figures, and why this cache is not moka.
 ///
 /// # Defaults
 ///

@@ -9,6 +9,8 @@ use super::auth::{Auth, RawClaims};
 use super::claims::Claims;
 use super::clock::Clock;
 use super::error::AuthError;
+#[cfg(doc)]
+use super::error::AuthErrorKind;
 use super::headers::{HeaderSource, bearer_token};
 use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, VerificationKey};
 use super::token::{ClaimRules, UnverifiedToken};
@@ -277,8 +279,8 @@ impl VerifierBuilder {
     }
 
     /// How verified tokens are remembered, so that a token sent again is not verified again
-    /// until it expires (on by default; [`token_cache`](super::token_cache) says why this is
-    /// safe). [`TokenCacheSettings::disabled`] turns it off.
+    /// until it expires (on by default; [`TokenCacheSettings`] says why this is safe).
+    /// [`TokenCacheSettings::disabled`] turns it off.
     pub fn token_cache(mut self, settings: TokenCacheSettings) -> Self {
         self.token_cache = settings;
         self
