@@ -696,3 +696,24 @@ async fn builders_own_their_client_and_move_into_tasks() {
         .expect("get");
     assert_eq!(user.id, uuid(USER_ID));
 }
+
+/// The operation table decodes a success body exactly as the client does: what the fuzz target
+/// feeds every operation through.
+#[test]
+fn the_operation_table_decodes_success_bodies_as_the_client_does() {
+    use torii_backend::Operation;
+    Operation::GetUser
+        .decode_response(&torii_backend::serde_json::to_vec(&samples::user()).expect("json"))
+        .expect("a user decodes as getUser's answer");
+    match Operation::GetUser.decode_response(br#"{"id": 7}"#) {
+        Err(Error::Decode(error)) => {
+            assert_eq!(error.operation(), "getUser");
+            assert_eq!(error.json_path(), "id");
+        }
+        other => panic!("a user with a numeric id decoded as {other:?}"),
+    }
+    // An operation answered with no body accepts any.
+    Operation::DeleteUser
+        .decode_response(b"not json")
+        .expect("no body to decode");
+}

@@ -5,31 +5,15 @@
 #[cfg(feature = "verify")]
 pub use crate::verify::fuzzing::{ISSUER, KeySetInput, authorization_headers, jwks, token};
 
-/// Reads `body` as the answer of every operation (each response model, through the same
-/// path-tracking decoder the client uses) and as an error answer.
+/// Reads `body` as the success answer of every operation of the table (each through the
+/// decoder the client uses, which builds the JSON path of a failure) and as an error answer.
 #[cfg(feature = "api")]
 pub fn api_response(body: &[u8]) {
-    use crate::models::*;
-
-    fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let decoded: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-        if let Err(error) = decoded {
-            // The path is what a `DecodeError` reports: building it must not fail either.
-            let _ = error.path().to_string();
+    for operation in crate::Operation::ALL {
+        if let Err(crate::Error::Decode(error)) = operation.decode_response(body) {
+            // What a `DecodeError` reports must be buildable for any input too.
+            let _ = (error.to_string(), error.json_path().len());
         }
     }
-    decode::<AllowedOriginsResponse>(body);
-    decode::<ServerUserResponse>(body);
-    decode::<ServerImpersonationTokenResponse>(body);
-    decode::<UserPage>(body);
-    decode::<UserOrganizationPage>(body);
-    decode::<OrganizationPage>(body);
-    decode::<OrganizationMemberPage>(body);
-    decode::<InvitationPage>(body);
-    decode::<EnvironmentInvitationResponse>(body);
-    decode::<ServerOrganizationResponse>(body);
-    decode::<ServerOrganizationMemberResponse>(body);
-    decode::<Vec<UserSessionResponse>>(body);
     crate::rest::fuzz_error_body(body);
 }

@@ -202,6 +202,15 @@ impl Transport {
     }
 }
 
+/// Decodes `body` as a 200 answer of `operation` into `T`, as the client does, and drops it:
+/// what the generated `Operation::decode_response` runs.
+pub fn decode_response<T: DeserializeOwned>(
+    operation: &'static OperationSpec,
+    body: &[u8],
+) -> Result<(), Error> {
+    decode::<T>(operation, StatusCode::OK, body).map(drop)
+}
+
 /// Decodes a 2xx body into `T`. The plain decoder runs first; only a body that does not match
 /// is decoded a second time, with the path tracking that says where it failed, so the success
 /// path does not pay for building a path it never shows.

@@ -6,6 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::Runtime;
+use super::types::rust_type;
 use crate::ir::{Operation, Resource};
 
 pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
@@ -47,6 +48,16 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
         let variant = &op.variant_name;
         let name = static_name(index);
         quote!(Self::#variant => &#name,)
+    });
+    let decode_arms = operations.iter().map(|op| {
+        let variant = &op.variant_name;
+        match &op.response {
+            Some(ty) => {
+                let ty = rust_type(ty, path, &quote!(self::models::));
+                quote!(Self::#variant => #path::decode_response::<#ty>(self.spec(), body),)
+            }
+            None => quote!(Self::#variant => ::core::result::Result::Ok(()),),
+        }
     });
     let from_id = operations.iter().map(|op| {
         let variant = &op.variant_name;
@@ -104,6 +115,15 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
                 match id {
                     #(#from_id)*
                     _ => ::core::option::Option::None,
+                }
+            }
+
+            /// Decodes `body` as a success answer of this operation, exactly as the client does,
+            /// and drops it (for the fuzz targets and the mock's own checks).
+            #[doc(hidden)]
+            pub fn decode_response(self, body: &[u8]) -> ::core::result::Result<(), #path::Error> {
+                match self {
+                    #(#decode_arms)*
                 }
             }
 
