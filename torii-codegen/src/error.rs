@@ -63,16 +63,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Escapes one reference token of a JSON pointer (RFC 6901, section 3).
-pub(crate) fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// `base` with `token` appended as one more reference token.
-pub(crate) fn child(base: &str, token: &str) -> String {
-    format!("{base}/{}", escape_token(token))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,11 +81,5 @@ mod tests {
         let error = Error::new("", "x").in_operation("a").in_operation("b");
         assert_eq!(error.operation_id(), Some("a"));
         assert_eq!(error.to_string(), "x (at `/`, operationId `a`)");
-    }
-
-    #[test]
-    fn pointer_tokens_are_escaped() {
-        assert_eq!(child("/paths", "/users/{id}"), "/paths/~1users~1{id}");
-        assert_eq!(child("", "a~b"), "/a~0b");
     }
 }

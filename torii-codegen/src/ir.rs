@@ -44,6 +44,8 @@ pub(crate) enum NamedKind {
 #[derive(Debug)]
 pub(crate) struct Model {
     pub(crate) name: Ident,
+    /// Where in the spec the schema is, for errors about it.
+    pub(crate) pointer: String,
     pub(crate) doc: Option<String>,
     pub(crate) shape: ModelShape,
 }

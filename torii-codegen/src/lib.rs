@@ -33,12 +33,28 @@
 //! has no such rule.
 
 #![deny(missing_docs)]
+// The generator runs inside the user's build: no input, however malformed, may make it panic
+// (users would see "proc macro panicked" with no pointer into their spec). Outside tests it may
+// not unwrap, expect, index out of bounds or panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 mod emit;
 mod error;
 mod ir;
 mod naming;
 mod openapi;
+mod pointer;
 mod schema;
 
 use proc_macro2::TokenStream;

@@ -71,17 +71,17 @@ pub(crate) fn resource_from_tag(tag: &str) -> String {
 /// resource noun (`updateUser` on `users` → `update`, `revokeAllSessions` on `sessions` →
 /// `revoke_all`). An operationId made only of the noun keeps it.
 pub(crate) fn method_from_operation_id(operation_id: &str, resource: &str) -> String {
-    let words: Vec<String> = snake(operation_id).split('_').map(str::to_owned).collect();
-    let nouns: Vec<&str> = resource.split('_').collect();
-    let mut end = words.len();
-    for noun in nouns.iter().rev() {
+    let mut words: Vec<String> = snake(operation_id).split('_').map(str::to_owned).collect();
+    for noun in resource.split('_').rev() {
         let singular = noun.strip_suffix('s').unwrap_or(noun);
-        match end.checked_sub(1).map(|last| words[last].as_str()) {
-            Some(word) if end > 1 && (word == *noun || word == singular) => end -= 1,
+        match words.last() {
+            Some(word) if words.len() > 1 && (word == noun || word == singular) => {
+                words.pop();
+            }
             _ => break,
         }
     }
-    words[..end].join("_")
+    words.join("_")
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, child};
+use crate::error::Error;
 use crate::ir::{Model, ModelShape, NamedKind, TypeRef, Variant};
 use crate::naming;
+use crate::pointer::child;
 
 /// Keywords that only describe or constrain values; they do not change the Rust type.
 const ANNOTATIONS: &[&str] = &[
@@ -190,7 +191,7 @@ impl SchemaReader {
                 format!("`{reference}` is not supported: only `#/components/schemas/...` references are"),
             )
         })?;
-        let name = name.replace("~1", "/").replace("~0", "~");
+        let name = crate::pointer::unescape_token(name);
         match self.components.get(&name) {
             Some((ident, kind)) => Ok(TypeRef::Named(ident.clone(), *kind)),
             None => Err(Error::new(
@@ -281,6 +282,7 @@ impl SchemaReader {
                     .insert(name.clone(), (wires, pointer.to_owned()));
                 self.inline_enums.push(Model {
                     name: ident.clone(),
+                    pointer: pointer.to_owned(),
                     doc: object
                         .get("description")
                         .and_then(Value::as_str)

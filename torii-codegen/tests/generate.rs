@@ -90,7 +90,7 @@ fn bad_documents_give_errors_naming_pointer_and_operation() {
             &with_operation(
                 r#"{"operationId": "getThing", "responses": {"200": {"description": "x"}}}"#,
             ),
-            "every operation needs a tag; its first tag names the resource (at `/paths/~1things~1{id}/get`, operationId `getThing`)",
+            "every operation needs a tag; its first tag names the resource (at `/paths/~1things~1{id}/get/tags`, operationId `getThing`)",
         ),
         (
             &with_operation(
@@ -110,7 +110,7 @@ fn bad_documents_give_errors_naming_pointer_and_operation() {
             &with_operation(
                 r#"{"operationId": "getThing", "tags": ["T"], "responses": {"204": {"description": "x"}}}"#,
             ),
-            "the path names `{id}` but no path parameter `id` is declared (at `/paths/~1things~1{id}/get`, operationId `getThing`)",
+            "the path names `{id}` but no path parameter `id` is declared (at `/paths/~1things~1{id}`, operationId `getThing`)",
         ),
         (
             &with_operation(
@@ -131,6 +131,59 @@ fn bad_documents_give_errors_naming_pointer_and_operation() {
     for (spec, expected) in cases {
         assert_eq!(errors(spec), [*expected], "{spec}");
     }
+}
+
+#[test]
+fn operation_table_extensions_are_checked_where_they_are_written() {
+    let op = |extra: &str| {
+        with_operation(&format!(
+            r#"{{"operationId": "getThing", "tags": ["T"], "parameters": [{{"name": "id", "in": "path", "required": true, "schema": {{"type": "string"}}}}],
+                "responses": {{"204": {{"description": "x"}}}}{extra}}}"#
+        ))
+    };
+    assert_eq!(
+        errors(&op(r#", "x-torii-repeat-success": [403, 42]"#)),
+        [
+            "a status must be a number from 100 to 599 (at `/paths/~1things~1{id}/get/x-torii-repeat-success/1`, operationId `getThing`)"
+        ]
+    );
+    assert_eq!(
+        errors(&op(r#", "x-torii-repeat-success": 403"#)),
+        [
+            "`x-torii-repeat-success` must be an array of statuses (at `/paths/~1things~1{id}/get/x-torii-repeat-success`, operationId `getThing`)"
+        ]
+    );
+    assert_eq!(
+        errors(&op(r#", "x-rust-operation": "not a name""#)),
+        [
+            "`not a name` is not a valid Rust variant name (at `/paths/~1things~1{id}/get/x-rust-operation`, operationId `getThing`)"
+        ]
+    );
+    generate(
+        &op(r#", "x-torii-repeat-success": [403], "x-rust-operation": "FetchThing""#),
+        &Config::default(),
+    )
+    .expect("valid extensions");
+}
+
+#[test]
+fn names_that_clash_are_reported_at_the_second_of_the_pair() {
+    let spec = r#"{"openapi": "3.1.0", "paths": {
+        "/a": {"get": {"operationId": "getA", "tags": ["T"], "x-rust-operation": "Same", "responses": {"204": {"description": "x"}}}},
+        "/b": {"get": {"operationId": "getB", "tags": ["T"], "x-rust-operation": "Same", "responses": {"204": {"description": "x"}}}}},
+        "components": {"schemas": {
+            "A": {"type": "object", "properties": {}, "x-rust-type": "Thing"},
+            "B": {"type": "object", "properties": {}, "x-rust-type": "Thing"}}}}"#;
+    let found = errors(spec);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&"this schema and the one at `/components/schemas/A` are both named `Thing` in Rust; rename one with `x-rust-type` (at `/components/schemas/B`)".to_owned()),
+        "{found:#?}"
+    );
+    assert!(
+        found.contains(&"the operationIds `getA` and `getB` both become `Operation::Same` (at `/paths/~1b/get/operationId`, operationId `getB`)".to_owned()),
+        "{found:#?}"
+    );
 }
 
 #[test]
