@@ -11,7 +11,7 @@ pub use ::uuid::Uuid;
 pub use crate::error::{Error, InvalidArgument};
 pub use crate::rest::args::{JsonObject, PathArg, QueryValue, defer};
 pub use crate::rest::paginate::{Paginated, collect_items};
-pub use crate::rest::request::{OperationSpec, Request};
+pub use crate::rest::request::{BodySpec, OperationSpec, ParamLocation, ParamSpec, Request};
 pub use crate::rest::transport::{FromTransport, Transport, decode_response};
 pub use crate::rest::unknown::unknown_value;
 pub use crate::rest::{ClientBuilder, IntoJsonObject, IntoPathArg, Items, Pages, UnknownValue};

@@ -167,6 +167,8 @@ pub(crate) struct Param {
     pub(crate) name: Ident,
     pub(crate) ty: TypeRef,
     pub(crate) required: bool,
+    /// The JSON pointer of the parameter's schema in the spec, for servers that validate.
+    pub(crate) schema_pointer: String,
     pub(crate) doc: Option<String>,
 }
 
@@ -175,5 +177,9 @@ pub(crate) struct Param {
 #[derive(Debug)]
 pub(crate) struct Body {
     pub(crate) type_name: Ident,
+    /// The `$ref` of the body's schema (`#/components/schemas/UpdateUserRequest`).
+    pub(crate) schema_ref: String,
+    /// `requestBody.required`: whether a request without a body is refused.
+    pub(crate) required: bool,
     pub(crate) fields: Vec<Field>,
 }

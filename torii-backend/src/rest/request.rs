@@ -19,6 +19,41 @@ pub struct OperationSpec {
     /// Statuses that, answered to a repeat of a call that may already have been applied,
     /// confirm that it was (`x-torii-repeat-success`).
     pub repeat_success: &'static [u16],
+    /// The request body, when the operation takes one.
+    pub body: Option<BodySpec>,
+    /// The path and query parameters, in the spec's order.
+    pub params: &'static [ParamSpec],
+}
+
+/// An operation's request body as the spec states it.
+#[derive(Debug)]
+pub struct BodySpec {
+    /// The `$ref` of its schema (`#/components/schemas/UpdateUserRequest`).
+    pub schema: &'static str,
+    /// Whether a request without a body is refused.
+    pub required: bool,
+}
+
+/// One parameter of an operation as the spec states it.
+#[derive(Debug)]
+pub struct ParamSpec {
+    /// Its name on the wire (`userId`, `limit`).
+    pub name: &'static str,
+    /// Where it is sent.
+    pub location: ParamLocation,
+    /// Whether a request without it is refused.
+    pub required: bool,
+    /// The JSON pointer of its schema in the spec.
+    pub schema: &'static str,
+}
+
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A segment of the path.
+    Path,
+    /// A `name=value` pair of the query string.
+    Query,
 }
 
 /// A call being put together by a generated builder: its operation, path, query and JSON body.

@@ -35,12 +35,40 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
         let method = format_ident!("{}", op.http_method.as_str());
         let template = &op.path_template;
         let repeat = &op.repeat_success;
+        let body = match &op.body {
+            Some(body) => {
+                let schema = &body.schema_ref;
+                let required = body.required;
+                quote!(::core::option::Option::Some(#path::BodySpec { schema: #schema, required: #required }))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let params = op
+            .path_params
+            .iter()
+            .map(|p| (p, quote!(Path)))
+            .chain(op.query_params.iter().map(|p| (p, quote!(Query))))
+            .map(|(param, location)| {
+                let name = &param.wire;
+                let required = param.required;
+                let schema = &param.schema_pointer;
+                quote! {
+                    #path::ParamSpec {
+                        name: #name,
+                        location: #path::ParamLocation::#location,
+                        required: #required,
+                        schema: #schema,
+                    }
+                }
+            });
         quote! {
             static #name: #path::OperationSpec = #path::OperationSpec {
                 id: #id,
                 method: #path::Method::#method,
                 path_template: #template,
                 repeat_success: &[#(#repeat),*],
+                body: #body,
+                params: &[#(#params),*],
             };
         }
     });

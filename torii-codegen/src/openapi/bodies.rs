@@ -52,6 +52,11 @@ pub(super) fn read_body(
     {
         Some((ident, NamedKind::Struct)) => Ok(Some(Body {
             type_name: ident.clone(),
+            schema_ref: reference.to_owned(),
+            required: body
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             fields: Vec::new(),
         })),
         _ => Err(Error::new(

@@ -83,6 +83,7 @@ pub(super) fn read_parameters(
             name,
             ty: typed.ty,
             required,
+            schema_pointer: schema_pointer.clone(),
             doc: object
                 .get("description")
                 .and_then(Value::as_str)
@@ -209,6 +210,7 @@ mod tests {
             name: naming::ident(wire).expect("a name"),
             ty: TypeRef::String,
             required: true,
+            schema_pointer: String::new(),
             doc: None,
         }
     }

@@ -9,12 +9,13 @@ mod handlers;
 mod problem;
 mod seed;
 mod store;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{RawPathParams, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -135,8 +136,14 @@ struct Gate {
 }
 
 /// What every request meets before its handler: it is counted, then gets any fault planned
-/// for it, then must carry the secret key.
-async fn gate_request(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+/// for it, then must carry the secret key, then must be what the spec allows (see
+/// [`validate`]); only then does the handler see it, so a refused request changes nothing.
+async fn gate_request(
+    State(gate): State<Gate>,
+    path: RawPathParams,
+    request: Request,
+    next: Next,
+) -> Response {
     *gate.api.calls().entry(gate.operation).or_default() += 1;
     let fault = gate.api.faults().take(gate.operation);
     match fault {
@@ -190,8 +197,27 @@ async fn gate_request(State(gate): State<Gate>, request: Request, next: Next) ->
             "the secret key is missing or not valid",
         );
     }
-    next.run(request).await
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return problem_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is too large",
+        );
+    };
+    let path: Vec<(String, String)> = path
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    if let Err(refused) = validate::check_request(gate.operation, &path, parts.uri.query(), &body) {
+        return refused.into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+        .await
 }
+
+/// The largest request body the mock reads; the API's bodies are a few KB at most.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// `bytes` random bytes as lowercase hex.
 pub(crate) fn random_hex(bytes: usize) -> String {
