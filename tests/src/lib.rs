@@ -10,6 +10,7 @@ pub mod patch_intents;
 pub mod raw_http;
 pub mod reference;
 pub mod samples;
+pub mod schema_values;
 pub mod serve;
 pub mod spec_schema;
 pub mod trace_capture;
