@@ -224,10 +224,10 @@ pub fn breakages(body: &Value, schema: &Value, document: &Value) -> Vec<(Breakag
         if property["format"] == "uuid" || property["format"] == "date-time" {
             with("broke the format of", Some(json!("not-formatted")));
         }
-        if property["uniqueItems"] == json!(true) {
-            if let Some(item) = property["items"]["enum"].as_array().and_then(|v| v.first()) {
-                with("repeated an item of", Some(json!([item, item])));
-            }
+        if property["uniqueItems"] == json!(true)
+            && let Some(item) = property["items"]["enum"].as_array().and_then(|v| v.first())
+        {
+            with("repeated an item of", Some(json!([item, item])));
         }
     }
     found

@@ -12,6 +12,11 @@
 //!
 //! - The secret key ([`MockTorii::secret_key`]) is required as `Authorization: Bearer …`;
 //!   anything else is 401.
+//! - Every request is checked against the spec before it is handled: the body (present when
+//!   the spec requires one, JSON, an object, valid against its schema with its enums, bounds,
+//!   `uniqueItems` and formats) and every path and query parameter against its schema. A
+//!   refusal is a 400 with `code` `invalid_request` and a `detail` naming the field by JSON
+//!   pointer; nothing is stored.
 //! - Errors are `application/problem+json` with `type`, `title`, `status`, `detail`, and
 //!   Torii's `code` and `supportId`.
 //! - Users: a duplicate email is 409; PATCH fields are tri-state; metadata merges deeply and a

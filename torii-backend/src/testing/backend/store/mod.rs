@@ -1,0 +1,259 @@
+//! The mock's in-memory environment and the Backend API's rules over it, free of HTTP so that
+//! each rule reads as what the spec says: one module per resource, each with the rules the spec
+//! states only in prose (its schemas are checked before any of this runs, see `validate`).
+
+mod allowed_origins;
+mod impersonation;
+mod invitations;
+mod organizations;
+mod sessions;
+mod users;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use chrono::Utc;
+use serde_json::Value;
+use uuid::Uuid;
+
+use self::invitations::Invitation;
+use super::problem::MockError;
+use crate::models::{
+    ServerOrganizationMemberResponse, ServerOrganizationResponse, ServerUserResponse,
+    UpdateOrganizationMetadataRequest, UserSessionResponse,
+};
+use crate::rest::args::JsonObject;
+
+/// What the metadata bags may hold after a merge: all three of a user's bags together, or each
+/// bag of an organization or membership, measured as compact JSON.
+pub(crate) const METADATA_BUDGET: usize = 8 * 1024;
+
+/// Page size limits of every cursor-paginated operation.
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 20;
+const MAX_PAGE_SIZE: usize = 100;
+
+/// One page of a listing ordered by id.
+#[derive(Debug)]
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) next_cursor: Option<Uuid>,
+    pub(crate) has_more: bool,
+}
+
+/// Where a listing starts and how much of it to return.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Paging {
+    pub(crate) limit: usize,
+    pub(crate) cursor: Option<Uuid>,
+}
+
+impl Paging {
+    pub(crate) fn new(limit: Option<i64>, cursor: Option<Uuid>) -> Result<Self, MockError> {
+        let limit = match limit {
+            None => DEFAULT_PAGE_SIZE,
+            Some(limit) => usize::try_from(limit)
+                .ok()
+                .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
+                .ok_or_else(|| {
+                    MockError::bad_request(
+                        "invalid_limit",
+                        format!("limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}"),
+                    )
+                })?,
+        };
+        Ok(Self { limit, cursor })
+    }
+
+    /// The page after the cursor of `entries`, which must be in ascending id order.
+    fn page<'a, T: Clone + 'a>(self, entries: impl IntoIterator<Item = (Uuid, &'a T)>) -> Page<T> {
+        let mut rest = entries
+            .into_iter()
+            .filter(|(id, _)| self.cursor.is_none_or(|cursor| *id > cursor));
+        let taken: Vec<(Uuid, &T)> = rest.by_ref().take(self.limit).collect();
+        let has_more = rest.next().is_some();
+        Page {
+            next_cursor: has_more.then(|| taken.last().map(|(id, _)| *id)).flatten(),
+            has_more,
+            items: taken.into_iter().map(|(_, item)| item.clone()).collect(),
+        }
+    }
+}
+
+/// Time-ordered ids in the UUIDv7 layout: the mock's start time, then a counter, then a
+/// per-mock random salt, so that ids sort in creation order (the order every listing uses)
+/// and two mocks never share one.
+#[derive(Debug)]
+struct IdSource {
+    start_millis: u128,
+    salt: u128,
+    next: u128,
+}
+
+impl IdSource {
+    fn new(salt: u32) -> Self {
+        let start_millis = u128::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+        Self {
+            start_millis: start_millis & ((1 << 48) - 1),
+            salt: u128::from(salt) & 0xF_FFFF,
+            next: 1,
+        }
+    }
+
+    fn next(&mut self) -> Uuid {
+        let counter = self.next & ((1 << 40) - 1);
+        self.next += 1;
+        let bits = (self.start_millis << 80)
+            | (0x7 << 76) // version 7
+            | (0b10 << 62) // RFC 9562 variant
+            | (counter << 20)
+            | self.salt;
+        Uuid::from_u128(bits)
+    }
+}
+
+/// One Torii environment in memory.
+#[derive(Debug)]
+pub(crate) struct Store {
+    environment_id: Uuid,
+    ids: IdSource,
+    users: BTreeMap<Uuid, ServerUserResponse>,
+    sessions: BTreeMap<Uuid, UserSessionResponse>,
+    organizations: BTreeMap<Uuid, ServerOrganizationResponse>,
+    /// Keyed by (organization, user), so one organization's members are a range in user order.
+    members: BTreeMap<(Uuid, Uuid), ServerOrganizationMemberResponse>,
+    invitations: BTreeMap<Uuid, Invitation>,
+    allowed_origins: Vec<String>,
+    impersonation_tokens: usize,
+}
+
+impl Store {
+    pub(crate) fn new(salt: u32) -> Self {
+        let mut ids = IdSource::new(salt);
+        Self {
+            environment_id: ids.next(),
+            ids,
+            users: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            organizations: BTreeMap::new(),
+            members: BTreeMap::new(),
+            invitations: BTreeMap::new(),
+            allowed_origins: Vec::new(),
+            impersonation_tokens: 0,
+        }
+    }
+
+    pub(crate) fn environment_id(&self) -> Uuid {
+        self.environment_id
+    }
+}
+
+/// Merges `patch` into `target`: objects merge key by key, a `null` removes the key, anything
+/// else replaces.
+pub(crate) fn merge(target: &mut JsonObject, patch: JsonObject) {
+    for (key, value) in patch {
+        match value {
+            Value::Null => {
+                target.remove(&key);
+            }
+            Value::Object(inner) => match target.get_mut(&key) {
+                Some(Value::Object(existing)) => merge(existing, inner),
+                _ => {
+                    target.insert(key, Value::Object(strip_nulls(inner)));
+                }
+            },
+            value => {
+                target.insert(key, value);
+            }
+        }
+    }
+}
+
+pub(super) fn strip_nulls(bag: JsonObject) -> JsonObject {
+    let mut clean = JsonObject::new();
+    merge(&mut clean, bag);
+    clean
+}
+
+pub(super) fn merge_bags(
+    public: &mut JsonObject,
+    private: &mut JsonObject,
+    request: UpdateOrganizationMetadataRequest,
+) -> Result<(), MockError> {
+    if request.public_metadata.is_none() && request.private_metadata.is_none() {
+        return Err(MockError::bad_request(
+            "nothing_to_update",
+            "send publicMetadata, privateMetadata or both",
+        ));
+    }
+    let mut new_public = public.clone();
+    let mut new_private = private.clone();
+    if let Some(patch) = request.public_metadata {
+        merge(&mut new_public, patch);
+    }
+    if let Some(patch) = request.private_metadata {
+        merge(&mut new_private, patch);
+    }
+    check_budget(&[&new_public], "publicMetadata")?;
+    check_budget(&[&new_private], "privateMetadata")?;
+    *public = new_public;
+    *private = new_private;
+    Ok(())
+}
+
+pub(super) fn check_budget(bags: &[&JsonObject], what: &str) -> Result<(), MockError> {
+    let size: usize = bags
+        .iter()
+        .map(|bag| serde_json::to_string(bag).map_or(usize::MAX, |json| json.len()))
+        .fold(0, usize::saturating_add);
+    if size > METADATA_BUDGET {
+        return Err(MockError::bad_request(
+            "metadata_too_large",
+            format!("{what} would take {size} bytes; at most {METADATA_BUDGET} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn check_email(email: &str) -> Result<(), MockError> {
+    match email.split_once('@') {
+        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Ok(()),
+        _ => Err(MockError::bad_request(
+            "invalid_email",
+            format!("{email:?} is not an email address"),
+        )),
+    }
+}
+
+pub(super) fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// What the resource modules' tests share: a store, a clock reading and seeded users.
+#[cfg(test)]
+pub(super) mod test_support {
+    use chrono::{DateTime, Utc};
+    use uuid::Uuid;
+
+    use super::Store;
+    use crate::models::CreateUserRequest;
+
+    pub(crate) fn now() -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// A store with one user per address.
+    pub(crate) fn store_with_users(emails: &[&str]) -> (Store, Vec<Uuid>) {
+        let mut store = Store::new(7);
+        let ids = emails
+            .iter()
+            .map(|email| {
+                let request = CreateUserRequest {
+                    email: Some(Some((*email).to_owned())),
+                    ..CreateUserRequest::default()
+                };
+                store.create_user(request, now()).expect("created").id
+            })
+            .collect();
+        (store, ids)
+    }
+}
