@@ -172,3 +172,127 @@ async fn the_leeway_uses_the_same_clock() {
         AuthErrorKind::Expired
     );
 }
+
+/// A token signed by `kid` that outlives every step of these tests.
+fn long_lived(torii: &MockTorii, kid: &str) -> String {
+    torii
+        .token()
+        .kid(kid)
+        .expires_in(Duration::from_secs(3 * 3600))
+        .sign()
+}
+
+/// The issuer revokes a key by removing it from its set: with the issuer up, the first request
+/// after freshness waits for the refresh and is refused, whether it comes right after freshness
+/// or after an idle hour. It is never served once more from the stale set.
+#[tokio::test]
+async fn a_removed_key_is_refused_on_the_first_request_after_freshness() {
+    for idle in [Duration::from_secs(1), Duration::from_secs(3600)] {
+        let (torii, verifier, clock) = setup().await;
+        let leaked = torii.current_kid().expect("kid");
+        let token = long_lived(&torii, &leaked);
+        verifier
+            .verify(&token)
+            .await
+            .expect("valid while the key is in the set");
+        torii.rotate_key();
+        torii.remove_key(&leaked);
+        clock.advance(FRESH + idle);
+        let refused = verifier.verify(&token).await.expect_err("revoked");
+        assert_eq!(refused.kind(), AuthErrorKind::UnknownKey, "after {idle:?}");
+        assert_eq!(torii.jwks_fetches(), 2, "one refresh, waited for");
+        let stats = verifier.jwks_stats();
+        assert!(!stats.serving_stale && stats.last_error.is_none());
+        assert_eq!(stats.requests_waited, 2, "the cold start and the refresh");
+    }
+}
+
+/// Stale-if-error: when the refresh fails, the last good set serves (a removed key too, since
+/// nobody can tell) until the grace is over, with the failure visible in the stats.
+#[tokio::test]
+async fn the_last_good_set_serves_only_while_the_issuer_is_down_and_within_the_grace() {
+    let (torii, verifier, clock) = setup().await;
+    let leaked = torii.current_kid().expect("kid");
+    let token = long_lived(&torii, &leaked);
+    verifier.verify(&token).await.expect("valid");
+    torii.rotate_key();
+    torii.remove_key(&leaked);
+    torii.set_jwks_fault(Some(JwksFault::Down));
+    clock.advance(FRESH + Duration::from_secs(1));
+    verifier
+        .verify(&token)
+        .await
+        .expect("the refresh failed: the last good set serves");
+    let stats = verifier.jwks_stats();
+    assert!(stats.serving_stale, "{stats:?}");
+    assert_eq!(stats.last_error.map(|e| e.status()), Some(Some(503)));
+    clock.advance(GRACE);
+    let refused = verifier.verify(&token).await.expect_err("grace over");
+    assert_eq!(refused.kind(), AuthErrorKind::JwksUnavailable);
+    assert!(!verifier.jwks_stats().serving_stale);
+}
+
+/// A verifier that keeps receiving requests refreshes ahead of expiry in the background, so no
+/// request after the first ever waits on the network, across several freshness periods.
+#[tokio::test]
+async fn a_busy_verifier_with_refresh_ahead_never_waits() {
+    let (torii, verifier, clock) = setup().await;
+    let kid = torii.current_kid().expect("kid");
+    let token = long_lived(&torii, &kid);
+    verifier.verify(&token).await.expect("cold start");
+    for period in 1..=3_usize {
+        // A request every tenth of the freshness; the first past 80% starts the refresh, which
+        // (on a clock that stands still while it runs) completes before the next request.
+        for _ in 0..10 {
+            clock.advance(FRESH / 10);
+            verifier
+                .verify(&token)
+                .await
+                .expect("served from the set in hand");
+            until("the background refresh finished", || {
+                !verifier.jwks_stats().refreshing
+            })
+            .await;
+        }
+        assert_eq!(torii.jwks_fetches(), 1 + period, "one refresh per period");
+    }
+    assert_eq!(
+        verifier.jwks_stats().requests_waited,
+        1,
+        "only the cold start waited"
+    );
+}
+
+/// 1,000 requests arriving together on a stale set wait for one refresh, not one each.
+#[tokio::test]
+async fn a_thousand_concurrent_requests_on_a_stale_set_make_one_fetch() {
+    let (torii, verifier, clock) = setup().await;
+    let kid = torii.current_kid().expect("kid");
+    // Distinct tokens, so that the verified-token cache answers none of them.
+    let tokens: Vec<String> = (0..1000)
+        .map(|n| {
+            torii
+                .token()
+                .kid(&kid)
+                .claim("n", n)
+                .expires_in(Duration::from_secs(3 * 3600))
+                .sign()
+        })
+        .collect();
+    verifier.verify(&tokens[0]).await.expect("cold start");
+    clock.advance(FRESH + Duration::from_secs(1));
+    let requests: Vec<_> = tokens
+        .into_iter()
+        .map(|token| {
+            let verifier = verifier.clone();
+            tokio::spawn(async move { verifier.verify(&token).await.map(drop) })
+        })
+        .collect();
+    for request in requests {
+        request
+            .await
+            .expect("joined")
+            .expect("valid after the refresh");
+    }
+    assert_eq!(torii.jwks_fetches(), 2, "the cold start and one refresh");
+}

@@ -2,18 +2,23 @@
 //!
 //! # Behaviour
 //!
-//! - A fetched set is **fresh** for `fresh_for` (5 minutes by default). Once 80% of that has
-//!   passed, a request that finds its key still gets it at once and starts a refresh in the
-//!   background, so a warm verifier never makes a request wait on the network.
+//! - A fetched set is **fresh** for `fresh_for` (5 minutes by default) and used as it is. Once
+//!   80% of that has passed, a request that finds its key still gets it at once and starts a
+//!   refresh in the background, so a busy verifier never makes a request wait on the network.
+//! - **Past its freshness a set is not used until a refresh has been tried.** The request that
+//!   finds it stale waits for the refresh (single flight: everyone who arrives meanwhile waits
+//!   for the same fetch), so a key the issuer removed, which is how an issuer revokes a leaked
+//!   key, stops verifying on the first request after freshness, even after an idle hour.
+//! - Only when that refresh fails does the last good set keep serving (stale-if-error), for up
+//!   to `stale_grace` (1 hour) past its freshness, while refreshes are retried in the background
+//!   at most once per `refetch_cooldown`; the failure is logged with `tracing` and shows in
+//!   [`JwksStats`] (`last_error`, `serving_stale`). After the grace, requests fail with
+//!   `JwksUnavailable`.
 //! - A `kid` the set does not have triggers a refetch (a rotation may have happened), at most
 //!   once per `refetch_cooldown` (30 s): a flood of made-up kids cannot flood the issuer.
-//! - Concurrent requests that need a fetch share one (single flight).
-//! - When a refresh fails, the last good set keeps serving for `stale_grace` (1 hour) past its
-//!   freshness (stale-if-error); the failure is logged with `tracing` and counted in
-//!   [`JwksStats`]. After the grace, requests fail with `JwksUnavailable`. Failed fetches are
-//!   also bounded by the cooldown.
+//!   Failed fetches are bounded by the cooldown too.
 //! - No lock is held by requests served from the cache. Only requests that need a fetch wait,
-//!   and only for that fetch.
+//!   and only for that fetch; [`JwksStats::requests_waited`] counts them.
 
 mod error;
 mod fetch;
@@ -97,6 +102,15 @@ pub struct JwksStats {
     pub keys: usize,
     /// Why the last fetch failed, if it did; cleared by the next fetch that succeeds.
     pub last_error: Option<JwksFetchError>,
+    /// How long ago the set in use was fetched, if there is one.
+    pub age: Option<Duration>,
+    /// Whether the set in use is past its freshness, served because a refresh failed.
+    pub serving_stale: bool,
+    /// Whether a refresh is running in the background.
+    pub refreshing: bool,
+    /// Requests that waited on a fetch (the first ones, after freshness, after an unknown
+    /// `kid`); a warm, busy verifier keeps this still.
+    pub requests_waited: u64,
 }
 
 struct Snapshot {
@@ -122,6 +136,7 @@ pub(crate) struct JwksCache {
     background_refresh: AtomicBool,
     fetches: AtomicU64,
     failures: AtomicU64,
+    waits: AtomicU64,
 }
 
 impl JwksCache {
@@ -139,6 +154,7 @@ impl JwksCache {
             background_refresh: AtomicBool::new(false),
             fetches: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            waits: AtomicU64::new(0),
         }
     }
 
@@ -156,7 +172,7 @@ impl JwksCache {
         let guard = self.current.load();
         let snapshot = guard
             .as_ref()
-            .filter(|snapshot| self.is_usable(snapshot, now))?;
+            .filter(|snapshot| self.servable(snapshot, now))?;
         if now.saturating_duration_since(snapshot.fetched_at) >= self.refresh_after() {
             self.refresh_in_background(now);
         }
@@ -174,7 +190,11 @@ impl JwksCache {
         kid: &str,
     ) -> Result<Arc<VerificationKey>, AuthError> {
         let now = self.clock.now();
-        if let Some(snapshot) = self.usable(now) {
+        let servable = self
+            .current
+            .load_full()
+            .filter(|snapshot| self.servable(snapshot, now));
+        if let Some(snapshot) = servable {
             let age = now.saturating_duration_since(snapshot.fetched_at);
             if age >= self.refresh_after() {
                 self.refresh_in_background(now);
@@ -191,8 +211,12 @@ impl JwksCache {
             }
             *lock(&self.last_miss_refetch) = Some(now);
         } else if !self.cooled_down(&self.last_failure, now) {
+            // No set, or one past its grace, and the issuer failed moments ago.
             return Err(self.unavailable());
         }
+        // No set yet, a stale one that must be refreshed before it is used, or a refetch for
+        // an unknown `kid`: this request waits for the fetch (or the one already running).
+        self.waits.fetch_add(1, Ordering::Relaxed);
         let snapshot = self.fetch_shared().await?;
         snapshot.keys.get(kid).cloned().ok_or_else(unknown_key)
     }
@@ -204,8 +228,9 @@ impl JwksCache {
         if self.fetch_lock.try_lock().is_ok() {
             return Err(unknown_key());
         }
+        self.waits.fetch_add(1, Ordering::Relaxed);
         drop(self.fetch_lock.lock().await);
-        self.usable(self.clock.now())
+        self.within_grace(self.clock.now())
             .and_then(|snapshot| snapshot.keys.get(kid).cloned())
             .ok_or_else(unknown_key)
     }
@@ -216,24 +241,48 @@ impl JwksCache {
     }
 
     pub(crate) fn stats(&self) -> JwksStats {
+        let now = self.clock.now();
+        let current = self.current.load();
         JwksStats {
             fetches: self.fetches.load(Ordering::Relaxed),
             failures: self.failures.load(Ordering::Relaxed),
-            keys: self.current.load().as_ref().map_or(0, |s| s.keys.len()),
+            keys: current.as_ref().map_or(0, |s| s.keys.len()),
             last_error: self.last_error(),
+            age: current
+                .as_ref()
+                .map(|snapshot| now.saturating_duration_since(snapshot.fetched_at)),
+            serving_stale: current.as_ref().is_some_and(|snapshot| {
+                !self.is_fresh(snapshot, now) && self.servable(snapshot, now)
+            }),
+            refreshing: self.background_refresh.load(Ordering::Acquire),
+            requests_waited: self.waits.load(Ordering::Relaxed),
         }
     }
 
-    /// The current set, unless it is past freshness and grace.
-    fn usable(&self, now: Instant) -> Option<Arc<Snapshot>> {
-        self.current
-            .load_full()
-            .filter(|snapshot| self.is_usable(snapshot, now))
+    /// The current set, unless it is past freshness and grace: what a failed fetch falls back
+    /// to (stale-if-error).
+    fn within_grace(&self, now: Instant) -> Option<Arc<Snapshot>> {
+        self.current.load_full().filter(|snapshot| {
+            let age = now.saturating_duration_since(snapshot.fetched_at);
+            age < self.settings.fresh_for + self.settings.stale_grace
+        })
     }
 
-    fn is_usable(&self, snapshot: &Snapshot, now: Instant) -> bool {
+    fn is_fresh(&self, snapshot: &Snapshot, now: Instant) -> bool {
+        now.saturating_duration_since(snapshot.fetched_at) < self.settings.fresh_for
+    }
+
+    /// Whether `snapshot` may be used at `now` without a refresh first: while fresh, and past
+    /// that only within the grace and once a refresh tried after it was fetched has failed.
+    /// The failure time is only read for a stale set, so the hot path of a fresh one takes no
+    /// lock.
+    fn servable(&self, snapshot: &Snapshot, now: Instant) -> bool {
+        if self.is_fresh(snapshot, now) {
+            return true;
+        }
         let age = now.saturating_duration_since(snapshot.fetched_at);
         age < self.settings.fresh_for + self.settings.stale_grace
+            && lock(&self.last_failure).is_some_and(|failed| failed >= snapshot.fetched_at)
     }
 
     /// The age from which a set is refreshed in the background: 80% of its freshness.
@@ -271,7 +320,7 @@ impl JwksCache {
         let _guard = self.fetch_lock.lock().await;
         if self.attempts.load(Ordering::Acquire) != seen {
             return self
-                .usable(self.clock.now())
+                .within_grace(self.clock.now())
                 .ok_or_else(|| self.unavailable());
         }
         let started = self.clock.now();
@@ -293,11 +342,11 @@ impl JwksCache {
             Err(reason) => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
                 *lock(&self.last_failure) = Some(started);
-                let serving_stale = self.usable(started).is_some();
+                let serving_stale = self.within_grace(started).is_some();
                 tracing::warn!(url = %self.fetcher.uri(), %reason, serving_stale, "torii key set fetch failed");
                 *lock(&self.last_error) = Some(reason);
                 // Stale-if-error: the last good set keeps serving within its grace.
-                self.usable(self.clock.now())
+                self.within_grace(self.clock.now())
                     .ok_or_else(|| self.unavailable())
             }
         };
