@@ -21,7 +21,7 @@ pub use rejection::{JsonRejection, Rejection};
 #[cfg(feature = "axum")]
 pub use extract::MissingAuthLayer;
 
-use crate::verify::{AuthError, AuthErrorKind, bearer_token};
+use crate::verify::{AuthError, AuthErrorKind};
 
 /// Marks a request that [`RequireAuthLayer::optional`] let through without a token.
 #[derive(Debug, Clone, Copy)]
@@ -60,13 +60,9 @@ where
             if layer.skip.as_ref().is_some_and(|skip| skip(&parts)) {
                 return inner.call(Request::from_parts(parts, body)).await;
             }
-            let token = match bearer_token(&parts.headers) {
+            let token = match layer.verifier.find_token(&parts.headers) {
                 Ok(token) => token,
-                Err(error)
-                    if layer.optional
-                        && error.kind() == AuthErrorKind::MissingToken
-                        && !parts.headers.contains_key(http::header::AUTHORIZATION) =>
-                {
+                Err(error) if layer.optional && error.kind() == AuthErrorKind::MissingToken => {
                     parts.extensions.insert(Unauthenticated);
                     return inner.call(Request::from_parts(parts, body)).await;
                 }

@@ -1,4 +1,5 @@
-//! Finding the bearer token of a request: [`HeaderSource`] and the `Authorization` parsing rules.
+//! Finding the token of a request: [`HeaderSource`], the `Authorization` parsing rules, and the
+//! other places a token may come from ([`TokenSource`]: a cookie, a header of your choice).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
@@ -15,8 +16,9 @@ use super::error::{AuthError, AuthErrorKind};
 /// vectors of `(name, value)` pairs, and for any iterator of pairs wrapped in [`HeaderPairs`].
 /// Header names are compared without regard to case.
 pub trait HeaderSource {
-    /// Calls `visit` with the value of every `Authorization` header, in order.
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8]));
+    /// Calls `visit(i, value)` with the value of every header named `names[i]` (names compared
+    /// without regard to case, all lowercase in `names`), in the order the headers come.
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8]));
 }
 
 /// Any iterator of `(name, value)` pairs, as headers.
@@ -36,86 +38,90 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
         for (name, value) in self.0 {
-            if name.as_ref().eq_ignore_ascii_case("authorization") {
-                visit(value.as_ref().as_bytes());
+            for (index, wanted) in names.iter().enumerate() {
+                if name.as_ref().eq_ignore_ascii_case(wanted) {
+                    visit(index, value.as_ref().as_bytes());
+                }
             }
         }
     }
 }
 
 impl HeaderSource for &HeaderMap {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        for value in self.get_all(http::header::AUTHORIZATION) {
-            visit(value.as_bytes());
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        for (index, name) in names.iter().enumerate() {
+            for value in self.get_all(*name) {
+                visit(index, value.as_bytes());
+            }
         }
     }
 }
 
 impl HeaderSource for HeaderMap {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        (&self).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        (&self).visit_headers(names, visit);
     }
 }
 
 impl<B> HeaderSource for &Request<B> {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        self.headers().for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        self.headers().visit_headers(names, visit);
     }
 }
 
 impl<B> HeaderSource for Request<B> {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        self.headers().for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        self.headers().visit_headers(names, visit);
     }
 }
 
 impl HeaderSource for &Parts {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        (&self.headers).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        (&self.headers).visit_headers(names, visit);
     }
 }
 
 impl HeaderSource for Parts {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        self.headers.for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        self.headers.visit_headers(names, visit);
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>, S: BuildHasher> HeaderSource for &HashMap<K, V, S> {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        HeaderPairs(self.iter()).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        HeaderPairs(self.iter()).visit_headers(names, visit);
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>, S: BuildHasher> HeaderSource for HashMap<K, V, S> {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        HeaderPairs(self.into_iter()).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        HeaderPairs(self.into_iter()).visit_headers(names, visit);
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for &BTreeMap<K, V> {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        HeaderPairs(self.iter()).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        HeaderPairs(self.iter()).visit_headers(names, visit);
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for &[(K, V)] {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        HeaderPairs(self.iter().map(|(k, v)| (k, v))).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        HeaderPairs(self.iter().map(|(k, v)| (k, v))).visit_headers(names, visit);
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderSource for [(K, V); N] {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        HeaderPairs(self.into_iter()).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        HeaderPairs(self.into_iter()).visit_headers(names, visit);
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for Vec<(K, V)> {
-    fn for_each_authorization(self, visit: &mut dyn FnMut(&[u8])) {
-        HeaderPairs(self.into_iter()).for_each_authorization(visit);
+    fn visit_headers(self, names: &[&str], visit: &mut dyn FnMut(usize, &[u8])) {
+        HeaderPairs(self.into_iter()).visit_headers(names, visit);
     }
 }
 
@@ -142,7 +148,7 @@ impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for Vec<(K, V)> {
 pub fn bearer_token(headers: impl HeaderSource) -> Result<String, AuthError> {
     let mut found: Option<Result<String, AuthError>> = None;
     let mut count = 0_usize;
-    headers.for_each_authorization(&mut |value| {
+    headers.visit_headers(&["authorization"], &mut |_, value| {
         count += 1;
         if count == 1 {
             found = Some(parse_bearer(value).map(str::to_owned));

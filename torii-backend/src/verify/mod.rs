@@ -25,6 +25,7 @@ mod clock;
 mod error;
 mod headers;
 mod jwks;
+mod sources;
 mod token;
 mod token_cache;
 mod verifier;
@@ -38,6 +39,7 @@ pub use auth::{ActiveOrganization, Actor, Auth, RawClaims};
 pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
 pub use jwks::{CacheSettings, JwksFetchError, JwksFetchErrorKind, JwksStats};
+pub use sources::TokenSource;
 pub use token_cache::{TokenCacheSettings, TokenCacheStats};
 pub use verifier::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,

@@ -11,8 +11,9 @@ use super::clock::Clock;
 use super::error::AuthError;
 #[cfg(doc)]
 use super::error::AuthErrorKind;
-use super::headers::{HeaderSource, bearer_token};
-use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, VerificationKey};
+use super::headers::HeaderSource;
+use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, KeySet, VerificationKey};
+use super::sources::{TokenSource, find_token};
 use super::token::{ClaimRules, UnverifiedToken};
 use super::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 use crate::error::ConfigError;
@@ -54,6 +55,7 @@ pub struct Verifier {
 
 struct Inner {
     rules: ClaimRules,
+    sources: Vec<TokenSource>,
     jwks: Arc<JwksCache>,
     tokens: TokenCache,
     max_token_bytes: usize,
@@ -135,14 +137,21 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// [`AuthErrorKind::MissingToken`] or [`AuthErrorKind::InvalidAuthorizationHeader`] when
-    /// there is no usable `Authorization: Bearer` header; otherwise as [`Verifier::verify`].
+    /// [`AuthErrorKind::MissingToken`] when the request carries no token in any of the
+    /// verifier's [token sources](VerifierBuilder::token_sources) (by default
+    /// `Authorization: Bearer`), [`AuthErrorKind::InvalidAuthorizationHeader`] when the first
+    /// one it carries is unusable; otherwise as [`Verifier::verify`].
     pub async fn authenticate_request(
         &self,
         headers: impl HeaderSource,
     ) -> Result<Auth, AuthError> {
-        let token = bearer_token(headers)?;
+        let token = self.find_token(headers)?;
         self.verify(&token).await
+    }
+
+    /// The token of a request, from the first of this verifier's sources it carries.
+    pub(crate) fn find_token(&self, headers: impl HeaderSource) -> Result<String, AuthError> {
+        find_token(headers, &self.inner.sources)
     }
 
     /// Fetches the key set now, so the first request does not wait for it.
@@ -201,6 +210,8 @@ pub struct VerifierBuilder {
     authorized_parties: Option<Vec<String>>,
     leeway: Duration,
     jwks_url: Option<String>,
+    static_jwks: Option<String>,
+    sources: Vec<TokenSource>,
     http_timeout: Duration,
     max_jwks_bytes: usize,
     max_token_bytes: usize,
@@ -217,6 +228,8 @@ impl VerifierBuilder {
             authorized_parties: None,
             leeway: DEFAULT_LEEWAY,
             jwks_url: None,
+            static_jwks: None,
+            sources: vec![TokenSource::Authorization],
             http_timeout: DEFAULT_HTTP_TIMEOUT,
             max_jwks_bytes: DEFAULT_MAX_JWKS_BYTES,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
@@ -251,6 +264,39 @@ impl VerifierBuilder {
     /// Fetch keys from `url` instead of `{issuer}/_torii/.well-known/jwks.json`.
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
         self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Verify with the keys of `jwks`, a JWKS document given up front (from the dashboard or a
+    /// file), instead of fetching them: the verifier then never makes a request, and a token
+    /// whose `kid` is not in the document is [`UnknownKey`](AuthErrorKind::UnknownKey). Its
+    /// keys are filtered by the same rules as fetched ones. For air-gapped hosts, edge workers
+    /// and tests.
+    ///
+    /// ```
+    /// use torii_backend::verify::Verifier;
+    ///
+    /// let jwks = r#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256",
+    ///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    ///     "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+    /// let verifier = Verifier::builder("https://auth.example.com").static_jwks(jwks).build()?;
+    /// # let _ = verifier; Ok::<(), torii_backend::ConfigError>(())
+    /// ```
+    pub fn static_jwks(mut self, jwks: impl Into<String>) -> Self {
+        self.static_jwks = Some(jwks.into());
+        self
+    }
+
+    /// Where requests carry their token, tried in order by [`Verifier::authenticate_request`]
+    /// and the middleware: `[TokenSource::Authorization]` by default. A source that is there
+    /// but unusable is an error, not a reason to try the next one.
+    ///
+    /// A [`TokenSource::Cookie`] needs [`authorized_parties`](Self::authorized_parties):
+    /// the browser sends a cookie on requests other sites make too, and a token's `azp` (the
+    /// origin it was issued to) is what tells your frontend's requests from a forged one. A
+    /// cookie source without it is refused by [`build`](Self::build).
+    pub fn token_sources(mut self, sources: impl IntoIterator<Item = TokenSource>) -> Self {
+        self.sources = sources.into_iter().collect();
         self
     }
 
@@ -303,12 +349,55 @@ impl VerifierBuilder {
         let config = ConfigError::new;
         let issuer = normalize_issuer(&self.issuer);
         check_url(&issuer).map_err(|problem| config(format!("the issuer {problem}")))?;
-        let jwks_url = self
-            .jwks_url
-            .unwrap_or_else(|| format!("{issuer}/_torii/.well-known/jwks.json"));
-        let jwks_uri =
-            check_url(&jwks_url).map_err(|problem| config(format!("the JWKS URL {problem}")))?;
-        let fetcher = Fetcher::new(jwks_uri, self.http_timeout, self.max_jwks_bytes)?;
+        if self.sources.is_empty() {
+            return Err(config(
+                "no token source was given: a verifier needs at least one place to read tokens \
+                 from"
+                    .to_owned(),
+            ));
+        }
+        let reads_cookies = self
+            .sources
+            .iter()
+            .any(|source| matches!(source, TokenSource::Cookie(_)));
+        if reads_cookies && self.authorized_parties.as_ref().is_none_or(Vec::is_empty) {
+            return Err(config(
+                "a cookie token source needs authorized_parties: browsers send cookies on \
+                 requests other sites make too, and the token's `azp` (the origin it was \
+                 issued to) is what refuses those (CSRF)"
+                    .to_owned(),
+            ));
+        }
+        let jwks = match self.static_jwks {
+            Some(document) => {
+                if self.jwks_url.is_some() {
+                    return Err(config(
+                        "both static_jwks and jwks_url were given; keys come from one of them"
+                            .to_owned(),
+                    ));
+                }
+                let keys = KeySet::from_json(document.as_bytes()).map_err(|problem| {
+                    config(format!("the static key set cannot be used: {problem}"))
+                })?;
+                if keys.len() == 0 {
+                    return Err(config(format!(
+                        "the static key set has no key torii can use ({} skipped: an ES256 \
+                         verification key on P-256 is needed)",
+                        keys.skipped()
+                    )));
+                }
+                JwksCache::with_static_keys(keys, self.cache, self.clock.clone())
+            }
+            None => {
+                let jwks_url = self
+                    .jwks_url
+                    .unwrap_or_else(|| format!("{issuer}/_torii/.well-known/jwks.json"));
+                let jwks_uri = check_url(&jwks_url)
+                    .map_err(|problem| config(format!("the JWKS URL {problem}")))?;
+                let fetcher = Fetcher::new(jwks_uri, self.http_timeout, self.max_jwks_bytes)?;
+                JwksCache::new(fetcher, self.cache, self.clock.clone())
+            }
+        };
         Ok(Verifier {
             inner: Arc::new(Inner {
                 rules: ClaimRules {
@@ -317,7 +406,8 @@ impl VerifierBuilder {
                     authorized_parties: self.authorized_parties,
                     leeway_seconds: self.leeway.as_secs(),
                 },
-                jwks: Arc::new(JwksCache::new(fetcher, self.cache, self.clock.clone())),
+                sources: self.sources,
+                jwks: Arc::new(jwks),
                 tokens: TokenCache::new(self.token_cache),
                 max_token_bytes: self.max_token_bytes,
                 clock: self.clock,

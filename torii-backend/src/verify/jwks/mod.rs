@@ -120,7 +120,8 @@ struct Snapshot {
 
 /// One issuer's keys, fetched from one URL.
 pub(crate) struct JwksCache {
-    fetcher: Fetcher,
+    /// `None` for a set given up front: it is never fetched, and never goes stale.
+    fetcher: Option<Fetcher>,
     settings: CacheSettings,
     clock: Clock,
     current: ArcSwapOption<Snapshot>,
@@ -141,6 +142,20 @@ pub(crate) struct JwksCache {
 
 impl JwksCache {
     pub(crate) fn new(fetcher: Fetcher, settings: CacheSettings, clock: Clock) -> Self {
+        Self::with_source(Some(fetcher), settings, clock)
+    }
+
+    /// A cache that holds `keys` for good and never fetches.
+    pub(crate) fn with_static_keys(keys: KeySet, settings: CacheSettings, clock: Clock) -> Self {
+        let cache = Self::with_source(None, settings, clock);
+        cache.current.store(Some(Arc::new(Snapshot {
+            keys,
+            fetched_at: cache.clock.now(),
+        })));
+        cache
+    }
+
+    fn with_source(fetcher: Option<Fetcher>, settings: CacheSettings, clock: Clock) -> Self {
         Self {
             fetcher,
             settings,
@@ -202,6 +217,10 @@ impl JwksCache {
             if let Some(key) = snapshot.keys.get(kid) {
                 return Ok(Arc::clone(key));
             }
+            if self.fetcher.is_none() {
+                // A set given up front is all there is: no rotation can bring the key.
+                return Err(unknown_key());
+            }
             // Maybe a rotation: refetch, but only once per cooldown, so made-up kids cannot
             // make us flood the issuer.
             if !self.cooled_down(&self.last_miss_refetch, now)
@@ -251,9 +270,10 @@ impl JwksCache {
             age: current
                 .as_ref()
                 .map(|snapshot| now.saturating_duration_since(snapshot.fetched_at)),
-            serving_stale: current.as_ref().is_some_and(|snapshot| {
-                !self.is_fresh(snapshot, now) && self.servable(snapshot, now)
-            }),
+            serving_stale: self.fetcher.is_some()
+                && current.as_ref().is_some_and(|snapshot| {
+                    !self.is_fresh(snapshot, now) && self.servable(snapshot, now)
+                }),
             refreshing: self.background_refresh.load(Ordering::Acquire),
             requests_waited: self.waits.load(Ordering::Relaxed),
         }
@@ -277,7 +297,7 @@ impl JwksCache {
     /// The failure time is only read for a stale set, so the hot path of a fresh one takes no
     /// lock.
     fn servable(&self, snapshot: &Snapshot, now: Instant) -> bool {
-        if self.is_fresh(snapshot, now) {
+        if self.is_fresh(snapshot, now) || self.fetcher.is_none() {
             return true;
         }
         let age = now.saturating_duration_since(snapshot.fetched_at);
@@ -316,6 +336,10 @@ impl JwksCache {
     /// One fetch shared by everyone who asks while it runs. A caller that waited for someone
     /// else's fetch uses its result instead of fetching again.
     async fn fetch_shared(&self) -> Result<Arc<Snapshot>, AuthError> {
+        let Some(fetcher) = &self.fetcher else {
+            // A set given up front: nothing to fetch, it is what there is.
+            return self.current.load_full().ok_or_else(|| self.unavailable());
+        };
         let seen = self.attempts.load(Ordering::Acquire);
         let _guard = self.fetch_lock.lock().await;
         if self.attempts.load(Ordering::Acquire) != seen {
@@ -325,11 +349,11 @@ impl JwksCache {
         }
         let started = self.clock.now();
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let result = self.fetcher.fetch().await;
+        let result = fetcher.fetch().await;
         let outcome = match result {
             Ok(keys) => {
                 if keys.skipped() > 0 {
-                    tracing::debug!(url = %self.fetcher.uri(), skipped = keys.skipped(), "skipped keys torii cannot use");
+                    tracing::debug!(url = %fetcher.uri(), skipped = keys.skipped(), "skipped keys torii cannot use");
                 }
                 let snapshot = Arc::new(Snapshot {
                     keys,
@@ -343,7 +367,7 @@ impl JwksCache {
                 self.failures.fetch_add(1, Ordering::Relaxed);
                 *lock(&self.last_failure) = Some(started);
                 let serving_stale = self.within_grace(started).is_some();
-                tracing::warn!(url = %self.fetcher.uri(), %reason, serving_stale, "torii key set fetch failed");
+                tracing::warn!(url = %fetcher.uri(), %reason, serving_stale, "torii key set fetch failed");
                 *lock(&self.last_error) = Some(reason);
                 // Stale-if-error: the last good set keeps serving within its grace.
                 self.within_grace(self.clock.now())
@@ -357,7 +381,7 @@ impl JwksCache {
     /// Starts a refresh on the current tokio runtime, unless one runs already or a fetch failed
     /// within the cooldown.
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
-        if !self.cooled_down(&self.last_failure, now) {
+        if self.fetcher.is_none() || !self.cooled_down(&self.last_failure, now) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -377,7 +401,7 @@ impl JwksCache {
 impl std::fmt::Debug for JwksCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwksCache")
-            .field("uri", &self.fetcher.uri().to_string())
+            .field("uri", &self.fetcher.as_ref().map(|f| f.uri().to_string()))
             .field("settings", &self.settings)
             .field("stats", &self.stats())
             .finish_non_exhaustive()

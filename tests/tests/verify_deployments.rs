@@ -1,0 +1,191 @@
+//! Verification as deployments need it: keys given up front (no network), and tokens read from
+//! a cookie or a header of the service's choosing, through the function and the middleware.
+
+use axum::Router;
+use axum::routing::get;
+use torii_backend::middleware::RequireAuthLayer;
+use torii_backend::serde_json::json;
+use torii_backend::testing::MockTorii;
+use torii_backend::verify::{Auth, AuthErrorKind, TokenSource, Verifier};
+use torii_tests::raw_http;
+use torii_tests::serve::serve;
+
+#[tokio::test]
+async fn keys_given_up_front_verify_without_any_fetch() {
+    let torii = MockTorii::start().await.expect("mock");
+    let verifier = Verifier::builder(torii.issuer())
+        .static_jwks(torii.jwks().to_string())
+        .build()
+        .expect("a usable key set");
+    let auth = verifier
+        .verify(&torii.token().subject("user_1").sign())
+        .await
+        .expect("valid");
+    assert_eq!(auth.user_id, "user_1");
+    // A kid the document does not have is unknown, and no rotation can be fetched.
+    let rotated = torii.rotate_key();
+    let unknown = verifier
+        .verify(&torii.token().kid(&rotated).sign())
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.kind(), AuthErrorKind::UnknownKey);
+    verifier.warm_up().await.expect("nothing to fetch");
+    assert_eq!(torii.jwks_fetches(), 0, "never fetched");
+    assert_eq!(verifier.jwks_stats().fetches, 0);
+}
+
+#[test]
+fn a_static_key_set_that_cannot_be_used_is_a_configuration_error_that_says_why() {
+    let build = |jwks: &str| {
+        Verifier::builder("https://auth.example.com")
+            .static_jwks(jwks)
+            .build()
+            .expect_err(jwks)
+            .to_string()
+    };
+    assert!(build("not json").contains("the static key set cannot be used"));
+    assert!(build(r#"{"no": "keys"}"#).contains("the static key set cannot be used"));
+    let rsa_only = json!({"keys": [{"kty": "RSA", "kid": "r", "n": "AQAB", "e": "AQAB"}]});
+    let message = build(&rsa_only.to_string());
+    assert!(
+        message.contains("no key torii can use") && message.contains("1 skipped"),
+        "{message}"
+    );
+    let both = Verifier::builder("https://auth.example.com")
+        .static_jwks(r#"{"keys": []}"#)
+        .jwks_url("https://auth.example.com/keys")
+        .build()
+        .expect_err("two sources of keys");
+    assert!(
+        both.to_string().contains("both static_jwks and jwks_url"),
+        "{both}"
+    );
+}
+
+#[test]
+fn a_cookie_source_without_authorized_parties_is_refused_with_the_reason() {
+    let error = Verifier::builder("https://auth.example.com")
+        .token_sources([TokenSource::Cookie("__session".into())])
+        .build()
+        .expect_err("CSRF");
+    let message = error.to_string();
+    assert!(
+        message.contains("authorized_parties") && message.contains("CSRF"),
+        "{message}"
+    );
+    Verifier::builder("https://auth.example.com")
+        .authorized_parties(["https://app.example.com"])
+        .token_sources([TokenSource::Cookie("__session".into())])
+        .build()
+        .expect("with azp");
+    // A header source needs no azp: no browser sends it on its own.
+    Verifier::builder("https://auth.example.com")
+        .token_sources([TokenSource::Header("x-session-token".into())])
+        .build()
+        .expect("a header");
+    assert!(
+        Verifier::builder("https://auth.example.com")
+            .token_sources([])
+            .build()
+            .is_err(),
+        "no source at all"
+    );
+}
+
+fn sourced(torii: &MockTorii) -> Verifier {
+    Verifier::builder(torii.issuer())
+        .authorized_parties(["https://app.example.com"])
+        .token_sources([
+            TokenSource::Authorization,
+            TokenSource::Cookie("__session".into()),
+            TokenSource::Header("x-session-token".into()),
+        ])
+        .build()
+        .expect("verifier")
+}
+
+/// The user a request with `headers` is authenticated as.
+async fn user(verifier: &Verifier, headers: Vec<(&str, &str)>) -> Result<String, AuthErrorKind> {
+    verifier
+        .authenticate_request(headers)
+        .await
+        .map(|auth| auth.user_id)
+        .map_err(|error| error.kind())
+}
+
+#[tokio::test]
+async fn authenticate_request_tries_the_sources_in_order() {
+    let torii = MockTorii::start().await.expect("mock");
+    let verifier = sourced(&torii);
+    let token = |user: &str| {
+        torii
+            .token()
+            .subject(user)
+            .claim("azp", "https://app.example.com")
+            .sign()
+    };
+    let (bearer, cookie, header) = (token("by_bearer"), token("by_cookie"), token("by_header"));
+    let cookie_header = format!("theme=dark; __session=\"{cookie}\"");
+    let bearer_header = format!("Bearer {bearer}");
+    let all = vec![
+        ("x-session-token", header.as_str()),
+        ("cookie", cookie_header.as_str()),
+        ("authorization", bearer_header.as_str()),
+    ];
+    assert_eq!(
+        user(&verifier, all.clone()).await.as_deref(),
+        Ok("by_bearer")
+    );
+    assert_eq!(
+        user(&verifier, all[..2].to_vec()).await.as_deref(),
+        Ok("by_cookie")
+    );
+    assert_eq!(
+        user(&verifier, all[..1].to_vec()).await.as_deref(),
+        Ok("by_header")
+    );
+    assert_eq!(
+        user(&verifier, vec![]).await,
+        Err(AuthErrorKind::MissingToken)
+    );
+    // The cookie's token must still have been issued to an authorized party.
+    let foreign = torii
+        .token()
+        .claim("azp", "https://evil.example.com")
+        .sign();
+    let forged = format!("__session={foreign}");
+    assert_eq!(
+        user(&verifier, vec![("cookie", forged.as_str())]).await,
+        Err(AuthErrorKind::AuthorizedPartyMismatch)
+    );
+}
+
+#[tokio::test]
+async fn the_middleware_reads_the_verifiers_sources() {
+    let torii = MockTorii::start().await.expect("mock");
+    let app =
+        Router::new()
+            .route("/me", get(|auth: Auth| async move { auth.user_id }))
+            .route(
+                "/maybe",
+                get(|auth: Option<Auth>| async move {
+                    auth.map_or("anonymous".to_owned(), |a| a.user_id)
+                }),
+            )
+            .layer(RequireAuthLayer::new(sourced(&torii)).optional());
+    let addr = serve(app).await;
+    let token = torii
+        .token()
+        .subject("from_cookie")
+        .claim("azp", "https://app.example.com")
+        .sign();
+    let cookie = format!("__session={token}");
+    let ok = raw_http::get(addr, "/me", &[("cookie", &cookie)]).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "from_cookie"));
+    // Optional mode: a request with no token in any source passes unauthenticated.
+    let anonymous = raw_http::get(addr, "/maybe", &[("cookie", "theme=dark")]).await;
+    assert_eq!(
+        (anonymous.status, anonymous.body.as_str()),
+        (200, "anonymous")
+    );
+}
