@@ -189,3 +189,90 @@ async fn the_middleware_reads_the_verifiers_sources() {
         (200, "anonymous")
     );
 }
+
+/// Two issuers (staging and production) behind one set.
+async fn two_issuers() -> (MockTorii, MockTorii, torii_backend::verify::Verifiers) {
+    let staging = MockTorii::start().await.expect("staging");
+    let production = MockTorii::start().await.expect("production");
+    let verifiers =
+        torii_backend::verify::Verifiers::new([staging.verifier(), production.verifier()]);
+    (staging, production, verifiers)
+}
+
+#[tokio::test]
+async fn each_token_is_checked_by_the_verifier_of_the_issuer_it_names() {
+    let (staging, production, verifiers) = two_issuers().await;
+    for torii in [&staging, &production] {
+        let auth = verifiers
+            .verify(&torii.token().sign())
+            .await
+            .expect("valid");
+        assert_eq!(auth.issuer, torii.issuer().trim_end_matches('/'));
+    }
+    // Signed by production's key, claiming staging: staging's keys check it, and refuse it.
+    let forged = production.token().issuer(staging.issuer()).sign();
+    let refused = verifiers
+        .verify(&forged)
+        .await
+        .expect_err("wrong key for the issuer");
+    assert!(
+        matches!(
+            refused.kind(),
+            AuthErrorKind::BadSignature | AuthErrorKind::UnknownKey
+        ),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_issuer_outside_the_set_is_refused_before_any_fetch() {
+    let (staging, production, verifiers) = two_issuers().await;
+    let stranger = MockTorii::start().await.expect("another environment");
+    let refused = verifiers
+        .verify(&stranger.token().sign())
+        .await
+        .expect_err("not ours");
+    assert_eq!(refused.kind(), AuthErrorKind::IssuerMismatch);
+    let no_issuer = staging.token().without("iss").sign();
+    assert_eq!(
+        verifiers
+            .verify(&no_issuer)
+            .await
+            .expect_err("no iss")
+            .kind(),
+        AuthErrorKind::Malformed
+    );
+    assert_eq!(
+        (
+            staging.jwks_fetches(),
+            production.jwks_fetches(),
+            stranger.jwks_fetches()
+        ),
+        (0, 0, 0),
+        "nothing was fetched"
+    );
+}
+
+#[tokio::test]
+async fn the_layer_takes_a_set_of_issuers() {
+    let (staging, production, verifiers) = two_issuers().await;
+    let app = Router::new()
+        .route("/issuer", get(|auth: Auth| async move { auth.issuer }))
+        .layer(RequireAuthLayer::new(verifiers.clone()));
+    let addr = serve(app).await;
+    for torii in [&staging, &production] {
+        let bearer = format!("Bearer {}", torii.token().sign());
+        let response = raw_http::get(addr, "/issuer", &[("authorization", &bearer)]).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, torii.issuer().trim_end_matches('/'));
+    }
+    let headers = [(
+        "authorization",
+        format!("Bearer {}", staging.token().sign()),
+    )];
+    let auth = verifiers
+        .authenticate_request(headers)
+        .await
+        .expect("from headers");
+    assert_eq!(auth.issuer, staging.issuer().trim_end_matches('/'));
+}

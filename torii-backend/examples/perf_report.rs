@@ -44,6 +44,7 @@ fn main() -> Result {
         torii: &torii,
     };
     bench.first_seen_against_raw()?;
+    bench.verifiers_against_verifier()?;
     bench.raw_against_repeat()?;
     bench.layer_against_verify()?;
     bench.rest_get_against_reqwest()?;
@@ -111,6 +112,48 @@ impl Bench<'_> {
             }
         })?;
         eprintln!("  peer: jsonwebtoken_decode/raw_ecdsa {peer:.3}");
+        Ok(())
+    }
+
+    /// First-seen tokens through a set of two issuers (the token's `iss` read first to choose
+    /// the verifier) against the same verifier alone.
+    fn verifiers_against_verifier(&self) -> Result {
+        let batch = 100;
+        let alone = self.warm_verifier(TokenCacheSettings::default())?;
+        let in_set = self.warm_verifier(TokenCacheSettings::default())?;
+        // Tokens never name the other issuer, so its keys are never fetched.
+        let other = Verifier::new("https://other-environment.example.com")?;
+        let set = torii_backend::verify::Verifiers::new([other, in_set]);
+        let for_set = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
+        let for_alone = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
+        let (mut through_set, mut through_alone) = (0, 0);
+        let ratio = interleaved(
+            || {
+                let chunk = for_set
+                    .get(through_set..through_set + batch)
+                    .unwrap_or_default();
+                through_set += batch;
+                self.runtime.block_on(async {
+                    for token in chunk {
+                        set.verify(token).await.map(drop).unwrap_or(());
+                    }
+                });
+                chunk.len()
+            },
+            || {
+                let chunk = for_alone
+                    .get(through_alone..through_alone + batch)
+                    .unwrap_or_default();
+                through_alone += batch;
+                self.runtime.block_on(async {
+                    for token in chunk {
+                        alone.verify(token).await.map(drop).unwrap_or(());
+                    }
+                });
+                chunk.len()
+            },
+        );
+        println!("ratio verifiers_2/verifier {ratio:.3}");
         Ok(())
     }
 

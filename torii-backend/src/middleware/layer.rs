@@ -8,7 +8,7 @@ use tower_layer::Layer;
 
 use super::RequireAuth;
 use super::rejection::JsonRejection;
-use crate::verify::Verifier;
+use crate::verify::Verifiers;
 
 pub(crate) type SkipPredicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 
@@ -34,18 +34,18 @@ pub(crate) type SkipPredicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct RequireAuthLayer<R = JsonRejection> {
-    pub(crate) verifier: Verifier,
+    pub(crate) verifier: Verifiers,
     pub(crate) rejection: R,
     pub(crate) skip: Option<SkipPredicate>,
     pub(crate) optional: bool,
 }
 
 impl RequireAuthLayer {
-    /// A layer that verifies tokens with `verifier` and answers failures with
-    /// [`JsonRejection`].
-    pub fn new(verifier: Verifier) -> Self {
+    /// A layer that verifies tokens with `verifier`, a [`Verifier`](crate::verify::Verifier) or a
+    /// [`Verifiers`] set of several issuers, and answers failures with [`JsonRejection`].
+    pub fn new(verifier: impl Into<Verifiers>) -> Self {
         Self {
-            verifier,
+            verifier: verifier.into(),
             rejection: JsonRejection,
             skip: None,
             optional: false,
@@ -61,8 +61,9 @@ impl<R> RequireAuthLayer<R> {
         self
     }
 
-    /// Lets requests without an `Authorization` header through, unauthenticated (no `Auth` in
-    /// their extensions). A header that is present must still hold a valid token.
+    /// Lets requests that carry no token (in none of the verifier's token sources) through,
+    /// unauthenticated (no `Auth` in their extensions). A token that is there must still be
+    /// valid.
     pub fn optional(mut self) -> Self {
         self.optional = true;
         self

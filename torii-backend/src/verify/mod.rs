@@ -29,6 +29,7 @@ mod sources;
 mod token;
 mod token_cache;
 mod verifier;
+mod verifiers;
 #[cfg(test)]
 mod wycheproof_tests;
 
@@ -45,6 +46,7 @@ pub use verifier::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,
     Verifier, VerifierBuilder,
 };
+pub use verifiers::Verifiers;
 
 #[cfg(all(test, feature = "testing"))]
 mod cache_tests;

@@ -149,6 +149,11 @@ impl Verifier {
         self.verify(&token).await
     }
 
+    /// Where this verifier reads a request's token, in order.
+    pub fn token_sources(&self) -> &[TokenSource] {
+        &self.inner.sources
+    }
+
     /// The token of a request, from the first of this verifier's sources it carries.
     pub(crate) fn find_token(&self, headers: impl HeaderSource) -> Result<String, AuthError> {
         find_token(headers, &self.inner.sources)
