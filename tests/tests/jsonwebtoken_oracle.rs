@@ -239,7 +239,9 @@ fn corpus(torii: &MockTorii) -> Vec<(String, String, Option<Difference>)> {
         let replacement = alphabet
             .iter()
             .copied()
-            .find(|&candidate| candidate != byte && (candidate as usize + position) % 7 == 0)
+            .find(|&candidate| {
+                candidate != byte && (candidate as usize + position).is_multiple_of(7)
+            })
             .unwrap_or(b'A');
         let mut mutated = valid.clone().into_bytes();
         mutated[position] = replacement;
