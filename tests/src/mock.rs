@@ -49,3 +49,17 @@ pub fn organizations(torii: &MockTorii, count: usize) -> Vec<Uuid> {
         })
         .collect()
 }
+
+/// The loopback address MockTorii's Backend API listens on, for raw HTTP.
+///
+/// # Panics
+///
+/// When the API URL is not `http://` and an address, which MockTorii's always is.
+pub fn api_addr(torii: &MockTorii) -> std::net::SocketAddr {
+    torii
+        .api_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .expect("a loopback address")
+}

@@ -38,12 +38,7 @@ fn fixture() -> &'static Fixture {
         torii
             .add_member(organization.id, user.id, "admin")
             .expect("member");
-        let addr = torii
-            .api_url()
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .expect("a loopback address");
+        let addr = torii_tests::mock::api_addr(&torii);
         Fixture {
             runtime,
             torii,

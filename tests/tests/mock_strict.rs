@@ -17,12 +17,7 @@ struct Mock {
 impl Mock {
     async fn start() -> Self {
         let torii = MockTorii::start().await.expect("mock");
-        let addr = torii
-            .api_url()
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .expect("a loopback address");
+        let addr = torii_tests::mock::api_addr(&torii);
         let key = format!("Bearer {}", torii.secret_key());
         Self { torii, addr, key }
     }
