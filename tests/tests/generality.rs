@@ -255,14 +255,18 @@ mod older_revision {
         torii_backend::generate_api!("${TORII_REFERENCE_DIR}/server-v1-2026-05-27.json");
     }
 
-    #[tokio::test]
-    async fn the_design_call_shape_compiles_and_sends_the_right_body() {
-        let server = CaptureServer::start().await;
-        let client = old::Client::builder()
+    fn old_client(server: &CaptureServer) -> old::Client {
+        old::Client::builder()
             .secret_key(TEST_KEY)
             .api_url(server.url())
             .build()
-            .expect("client");
+            .expect("client")
+    }
+
+    #[tokio::test]
+    async fn the_design_call_shape_compiles_and_sends_the_right_body() {
+        let server = CaptureServer::start().await;
+        let client = old_client(&server);
         let user = json!({
             "id": WIDGET_ID,
             "environmentId": WIDGET_ID,
@@ -323,11 +327,7 @@ mod older_revision {
                 .all(|operation| operation.repeat_success_statuses().is_empty())
         );
         let server = CaptureServer::start().await;
-        let client = old::Client::builder()
-            .secret_key(TEST_KEY)
-            .api_url(server.url())
-            .build()
-            .expect("client");
+        let client = old_client(&server);
         server.respond(Canned::problem(
             503,
             &json!({"title": "Unavailable", "status": 503}),

@@ -128,33 +128,32 @@ impl Bench<'_> {
         let for_alone = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
         let (mut through_set, mut through_alone) = (0, 0);
         let ratio = interleaved(
-            || {
-                let chunk = for_set
-                    .get(through_set..through_set + batch)
-                    .unwrap_or_default();
-                through_set += batch;
-                self.runtime.block_on(async {
-                    for token in chunk {
-                        set.verify(token).await.map(drop).unwrap_or(());
-                    }
-                });
-                chunk.len()
-            },
-            || {
-                let chunk = for_alone
-                    .get(through_alone..through_alone + batch)
-                    .unwrap_or_default();
-                through_alone += batch;
-                self.runtime.block_on(async {
-                    for token in chunk {
-                        alone.verify(token).await.map(drop).unwrap_or(());
-                    }
-                });
-                chunk.len()
-            },
+            || self.verify_batch(&for_set, &mut through_set, batch, |t| set.verify(t)),
+            || self.verify_batch(&for_alone, &mut through_alone, batch, |t| alone.verify(t)),
         );
         println!("ratio verifiers_2/verifier {ratio:.3}");
         Ok(())
+    }
+
+    /// Verifies the next `batch` of `tokens` from `*done` on, with `verify`; returns how many.
+    fn verify_batch<
+        't,
+        F: Future<Output = Result<torii_backend::Auth, torii_backend::verify::AuthError>>,
+    >(
+        &self,
+        tokens: &'t [String],
+        done: &mut usize,
+        batch: usize,
+        verify: impl Fn(&'t str) -> F,
+    ) -> usize {
+        let chunk = tokens.get(*done..*done + batch).unwrap_or_default();
+        *done += batch;
+        self.runtime.block_on(async {
+            for token in chunk {
+                verify(token).await.map(drop).unwrap_or(());
+            }
+        });
+        chunk.len()
     }
 
     /// Verifications of tokens `verifier` has never seen (keys cached) against the raw ECDSA
