@@ -242,6 +242,12 @@ async fn an_issuer_outside_the_set_is_refused_before_any_fetch() {
             .kind(),
         AuthErrorKind::Malformed
     );
+    // An oversized token is refused before its issuer is even read.
+    let huge = format!("{}.{}.x", "e".repeat(10), "A".repeat(64 * 1024));
+    assert_eq!(
+        verifiers.verify(&huge).await.expect_err("too large").kind(),
+        AuthErrorKind::TokenTooLarge
+    );
     assert_eq!(
         (
             staging.jwks_fetches(),

@@ -149,6 +149,11 @@ impl Verifier {
         self.verify(&token).await
     }
 
+    /// The longest token this verifier accepts.
+    pub(crate) fn max_token_len(&self) -> usize {
+        self.inner.max_token_bytes
+    }
+
     /// Where this verifier reads a request's token, in order.
     pub fn token_sources(&self) -> &[TokenSource] {
         &self.inner.sources

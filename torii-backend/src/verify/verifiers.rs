@@ -43,6 +43,9 @@ struct Inner {
     /// By normalized issuer; when an issuer is given twice, the first verifier wins.
     verifiers: Vec<(String, Verifier)>,
     sources: Vec<TokenSource>,
+    /// The largest token any verifier of the set accepts: a longer one is refused before its
+    /// issuer is read, as each verifier refuses it before parsing.
+    max_token_len: usize,
 }
 
 impl Verifiers {
@@ -61,10 +64,16 @@ impl Verifiers {
             || vec![TokenSource::Authorization],
             |(_, first)| first.token_sources().to_vec(),
         );
+        let max_token_len = set
+            .iter()
+            .map(|(_, verifier)| verifier.max_token_len())
+            .max()
+            .unwrap_or(0);
         Self {
             inner: Arc::new(Inner {
                 verifiers: set,
                 sources,
+                max_token_len,
             }),
         }
     }
@@ -109,6 +118,15 @@ impl Verifiers {
 
     /// The verifier of the issuer `token` names, read without verifying anything.
     fn verifier_for(&self, token: &str) -> Result<&Verifier, AuthError> {
+        if token.len() > self.inner.max_token_len {
+            return Err(AuthError::new(
+                AuthErrorKind::TokenTooLarge,
+                format!(
+                    "the token is longer than {} bytes",
+                    self.inner.max_token_len
+                ),
+            ));
+        }
         let issuer = unverified_issuer(token)?;
         let issuer = issuer.strip_suffix('/').unwrap_or(&issuer);
         self.inner
