@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod mock;
+pub mod network;
 pub mod patch_intents;
 pub mod raw_http;
 pub mod reference;

@@ -1,5 +1,6 @@
-//! Verification as deployments need it: keys given up front (no network), and tokens read from
-//! a cookie or a header of the service's choosing, through the function and the middleware.
+//! Verification as deployments need it: keys given up front (no network), tokens read from a
+//! cookie or a header of the service's choosing, several issuers, and key sets fetched through
+//! a CONNECT proxy from an issuer behind a private certificate authority.
 
 use axum::Router;
 use axum::routing::get;
@@ -281,4 +282,168 @@ async fn the_layer_takes_a_set_of_issuers() {
         .await
         .expect("from headers");
     assert_eq!(auth.issuer, staging.issuer().trim_end_matches('/'));
+}
+
+/// MockTorii behind TLS under `name`, with a certificate from a CA made here, and a CONNECT
+/// proxy that sends every tunnel to it: `https://{name}` is reachable only through the proxy
+/// (no resolver knows the name) and trusted only with the CA.
+struct PrivateIssuer {
+    torii: MockTorii,
+    ca: torii_tests::network::TestCa,
+    front: std::net::SocketAddr,
+    proxy: torii_tests::network::ConnectProxy,
+}
+
+impl PrivateIssuer {
+    async fn start(names: &[&str]) -> Self {
+        use torii_tests::network::{ConnectProxy, TestCa, tls_front};
+        let torii = MockTorii::start().await.expect("mock");
+        let backend = torii
+            .issuer()
+            .trim_start_matches("http://")
+            .parse()
+            .expect("mock address");
+        let ca = TestCa::new();
+        let front = tls_front(&ca, names, backend).await;
+        let proxy = ConnectProxy::start(front).await;
+        Self {
+            torii,
+            ca,
+            front,
+            proxy,
+        }
+    }
+
+    fn token(&self, issuer: &str) -> String {
+        self.torii.token().issuer(issuer).subject("user_1").sign()
+    }
+}
+
+const PRIVATE_ISSUER: &str = "https://issuer.test:8443";
+
+#[tokio::test]
+async fn keys_come_through_an_explicit_proxy_from_an_issuer_behind_a_private_ca() {
+    let issuer = PrivateIssuer::start(&["issuer.test"]).await;
+    let with_credentials = issuer.proxy.url().replace("http://", "http://ada:s3cret@");
+    let verifier = Verifier::builder(PRIVATE_ISSUER)
+        .proxy(&with_credentials)
+        .add_root_certificate(issuer.ca.pem().as_bytes())
+        .build()
+        .expect("verifier");
+    assert!(!format!("{verifier:?}").contains("s3cret"), "{verifier:?}");
+    let auth = verifier
+        .verify(&issuer.token(PRIVATE_ISSUER))
+        .await
+        .expect("verified with keys fetched through the tunnel");
+    assert_eq!(auth.user_id, "user_1");
+    assert_eq!(
+        issuer.proxy.tunnels(),
+        [torii_tests::network::Tunnel {
+            target: "issuer.test:8443".into(),
+            // base64("ada:s3cret")
+            authorization: Some("Basic YWRhOnMzY3JldA==".into()),
+        }]
+    );
+    assert_eq!(issuer.torii.jwks_fetches(), 1);
+}
+
+#[tokio::test]
+async fn an_issuer_behind_a_private_ca_is_refused_until_the_ca_is_added() {
+    let issuer = PrivateIssuer::start(&["issuer.test"]).await;
+    let verifier = Verifier::builder(PRIVATE_ISSUER)
+        .proxy(issuer.proxy.url())
+        .build()
+        .expect("verifier");
+    let error = verifier
+        .verify(&issuer.token(PRIVATE_ISSUER))
+        .await
+        .expect_err("untrusted");
+    assert_eq!(error.kind(), AuthErrorKind::JwksUnavailable);
+    let failure = verifier.jwks_stats().last_error.expect("the failure");
+    // The cause says what failed, not only hyper's "client error (Connect)".
+    assert!(failure.to_string().contains("UnknownIssuer"), "{failure}");
+    assert_eq!(
+        issuer.proxy.tunnels().len(),
+        1,
+        "the tunnel opened; TLS refused"
+    );
+    assert_eq!(issuer.torii.jwks_fetches(), 0);
+}
+
+#[tokio::test]
+async fn a_loopback_issuer_is_fetched_directly_whatever_the_proxy() {
+    let issuer = PrivateIssuer::start(&["127.0.0.1"]).await;
+    let direct = format!("https://{}", issuer.front);
+    let verifier = Verifier::builder(&direct)
+        .proxy(issuer.proxy.url())
+        .add_root_certificate(issuer.ca.pem().as_bytes())
+        .build()
+        .expect("verifier");
+    verifier
+        .verify(&issuer.token(&direct))
+        .await
+        .expect("verified");
+    assert_eq!(issuer.proxy.tunnels(), []);
+    assert_eq!(issuer.torii.jwks_fetches(), 1);
+}
+
+/// Set in the copy of this test binary that the test below starts: the issuer, its CA and a
+/// token, for the copy to verify with `HTTPS_PROXY` in its environment. (A test cannot set an
+/// environment variable for itself: the other tests of the binary run beside it.)
+const PROXY_CHILD: &str = "TORII_TEST_PROXY_FROM_ENV";
+
+#[test]
+fn the_proxy_comes_from_https_proxy_in_the_environment() {
+    if let Ok(given) = std::env::var(PROXY_CHILD) {
+        // The copy: verify with nothing but the CA given, the proxy from the environment.
+        let given: torii_backend::serde_json::Value =
+            torii_backend::serde_json::from_str(&given).expect("child input");
+        let text = |name: &str| given[name].as_str().expect(name).to_owned();
+        let verifier = Verifier::builder(PRIVATE_ISSUER)
+            .add_root_certificate(text("ca").as_bytes())
+            .build()
+            .expect("verifier");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let auth = runtime
+            .block_on(verifier.verify(&text("token")))
+            .expect("verified through the environment's proxy");
+        assert_eq!(auth.user_id, "user_1");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let issuer = PrivateIssuer::start(&["issuer.test"]).await;
+        let given = json!({"ca": issuer.ca.pem(), "token": issuer.token(PRIVATE_ISSUER)});
+        let proxy = issuer.proxy.url();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(std::env::current_exe().expect("test binary"))
+                .args([
+                    "the_proxy_comes_from_https_proxy_in_the_environment",
+                    "--exact",
+                    "--nocapture",
+                ])
+                .env(PROXY_CHILD, given.to_string())
+                .env("HTTPS_PROXY", proxy)
+                .env_remove("https_proxy")
+                .env_remove("NO_PROXY")
+                .env_remove("no_proxy")
+                .output()
+                .expect("the copy runs")
+        })
+        .await
+        .expect("join");
+        let said = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{said}");
+        assert!(said.contains("1 passed"), "the copy ran the test: {said}");
+        assert_eq!(issuer.proxy.tunnels().len(), 1, "{said}");
+        assert_eq!(issuer.torii.jwks_fetches(), 1);
+    });
 }

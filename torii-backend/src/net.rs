@@ -20,7 +20,9 @@ pub(crate) fn require_https_or_loopback(
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a name, an IPv4 address or a bracketed IPv6 one) is this machine: 127.0.0.0/8,
+/// `::1` or `localhost`.
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))

@@ -12,7 +12,9 @@ use super::error::AuthError;
 #[cfg(doc)]
 use super::error::AuthErrorKind;
 use super::headers::HeaderSource;
-use super::jwks::{CacheSettings, Fetcher, JwksCache, JwksStats, KeySet, VerificationKey};
+use super::jwks::{
+    CacheSettings, Fetcher, JwksCache, JwksStats, KeySet, Network, ProxySetting, VerificationKey,
+};
 use super::sources::{TokenSource, find_token};
 use super::token::{ClaimRules, UnverifiedToken};
 use super::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
@@ -223,6 +225,7 @@ pub struct VerifierBuilder {
     static_jwks: Option<String>,
     sources: Vec<TokenSource>,
     http_timeout: Duration,
+    network: Network,
     max_jwks_bytes: usize,
     max_token_bytes: usize,
     cache: CacheSettings,
@@ -241,6 +244,7 @@ impl VerifierBuilder {
             static_jwks: None,
             sources: vec![TokenSource::Authorization],
             http_timeout: DEFAULT_HTTP_TIMEOUT,
+            network: Network::default(),
             max_jwks_bytes: DEFAULT_MAX_JWKS_BYTES,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             cache: CacheSettings::default(),
@@ -316,6 +320,54 @@ impl VerifierBuilder {
         self
     }
 
+    /// Fetch the key set through the HTTP proxy at `url` (`http://host:port`, with
+    /// `user:password@` for a proxy that asks for credentials), with a CONNECT tunnel, instead
+    /// of the one the environment names. Loopback hosts still go direct.
+    ///
+    /// By default the proxy comes from the environment when the verifier is built, as curl and
+    /// reqwest read it: `HTTPS_PROXY` (or `https_proxy`), else `ALL_PROXY` (or `all_proxy`),
+    /// for every host but loopback and those `NO_PROXY` (or `no_proxy`) lists: domains (which
+    /// match their subdomains), IP addresses, CIDR ranges or `*`. Only `http://` proxies are
+    /// supported; another kind is refused by [`build`](Self::build).
+    ///
+    /// ```
+    /// use torii_backend::verify::Verifier;
+    ///
+    /// let verifier = Verifier::builder("https://auth.example.com")
+    ///     .proxy("http://proxy.internal:3128")
+    ///     .build()?;
+    /// # let _ = verifier; Ok::<(), torii_backend::ConfigError>(())
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.network.proxy = ProxySetting::Explicit(url.into());
+        self
+    }
+
+    /// Fetch the key set directly, whatever the proxy variables of the environment say.
+    pub fn no_proxy(mut self) -> Self {
+        self.network.proxy = ProxySetting::Direct;
+        self
+    }
+
+    /// Trust the certificate authorities in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) for the key set fetch, in addition to the built-in Mozilla roots: for a
+    /// self-hosted Torii behind an internal CA, or a TLS-inspecting proxy. May be called more
+    /// than once; a document with no usable certificate is refused by [`build`](Self::build).
+    ///
+    /// ```no_run
+    /// use torii_backend::verify::Verifier;
+    ///
+    /// let ca = std::fs::read("/etc/ssl/internal-ca.pem")?;
+    /// let verifier = Verifier::builder("https://auth.internal")
+    ///     .add_root_certificate(&ca)
+    ///     .build()?;
+    /// # let _ = verifier; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_root_certificate(mut self, pem: &[u8]) -> Self {
+        self.network.roots.push(pem.to_vec());
+        self
+    }
+
     /// Largest key set document accepted, in bytes.
     pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
         self.max_jwks_bytes = bytes;
@@ -354,7 +406,8 @@ impl VerifierBuilder {
     /// # Errors
     ///
     /// A [`ConfigError`] when the issuer or JWKS URL is not a usable https URL (http is
-    /// allowed for loopback hosts).
+    /// allowed for loopback hosts), the proxy (given or from the environment) is not an
+    /// `http://` URL, or a root certificate cannot be read.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         let config = ConfigError::new;
         let issuer = normalize_issuer(&self.issuer);
@@ -404,7 +457,12 @@ impl VerifierBuilder {
                     .unwrap_or_else(|| format!("{issuer}/_torii/.well-known/jwks.json"));
                 let jwks_uri = check_url(&jwks_url)
                     .map_err(|problem| config(format!("the JWKS URL {problem}")))?;
-                let fetcher = Fetcher::new(jwks_uri, self.http_timeout, self.max_jwks_bytes)?;
+                let fetcher = Fetcher::new(
+                    jwks_uri,
+                    self.http_timeout,
+                    self.max_jwks_bytes,
+                    &self.network,
+                )?;
                 JwksCache::new(fetcher, self.cache, self.clock.clone())
             }
         };

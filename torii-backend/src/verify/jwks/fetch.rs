@@ -1,8 +1,9 @@
 //! Fetching an issuer's key set, hardened: https (or loopback), no redirects, status 200 only,
 //! a timeout over the whole exchange and a body cap.
 //!
-//! The client is hyper with rustls (aws-lc-rs, Mozilla's roots from `webpki-roots`) rather than
-//! reqwest, so that a verify-only build stays small. hyper follows no redirects by itself.
+//! The client is hyper with rustls (aws-lc-rs, Mozilla's roots from `webpki-roots` and any the
+//! user adds) rather than reqwest, so that a verify-only build stays small. hyper follows no
+//! redirects by itself. The route (direct or a CONNECT tunnel) is in [`super::network`].
 
 use std::time::Duration;
 
@@ -11,39 +12,65 @@ use http::{Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use super::error::{JwksFetchError, JwksFetchErrorKind};
 use super::keys::KeySet;
+use super::network::{Connector, ProxySetting, Route, root_store};
 use crate::error::ConfigError;
+
+/// How the fetch reaches the network: the proxy setting and the extra trusted roots.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Network {
+    pub(crate) proxy: ProxySetting,
+    /// PEM documents, each with one or more CA certificates.
+    pub(crate) roots: Vec<Vec<u8>>,
+}
 
 /// Downloads and reads one issuer's JWKS.
 #[derive(Clone)]
 pub(crate) struct Fetcher {
-    http: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    http: Client<HttpsConnector<Connector>, Empty<Bytes>>,
     uri: Uri,
+    route: Route,
     timeout: Duration,
     max_body: usize,
 }
 
 impl Fetcher {
     /// A fetcher for `uri`, which the caller has already checked against the network policy.
-    pub(crate) fn new(uri: Uri, timeout: Duration, max_body: usize) -> Result<Self, ConfigError> {
+    ///
+    /// # Errors
+    ///
+    /// An unusable proxy (from the environment or `network`) or root certificate.
+    pub(crate) fn new(
+        uri: Uri,
+        timeout: Duration,
+        max_body: usize,
+        network: &Network,
+    ) -> Result<Self, ConfigError> {
+        let route = Route::to(&uri, &network.proxy, |name| std::env::var(name).ok())?;
         // The TLS provider is named here, not taken from a process default, so that a build in
         // which rustls has several providers enabled cannot fail at run time.
-        let tls = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|error| {
-                ConfigError::new(format!("TLS for the key set could not be set up: {error}"))
-            })?
+        let tls = rustls::ClientConfig::builder_with_provider(
+            rustls::crypto::aws_lc_rs::default_provider().into(),
+        )
+        .with_safe_default_protocol_versions()
+        .map_err(|error| {
+            ConfigError::new(format!("TLS for the key set could not be set up: {error}"))
+        })?
+        .with_root_certificates(root_store(&network.roots)?)
+        .with_no_client_auth();
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .build();
-        let http = Client::builder(TokioExecutor::new()).build(tls);
+            .wrap_connector(Connector::new(&route));
+        let http = Client::builder(TokioExecutor::new()).build(https);
         Ok(Self {
             http,
             uri,
+            route,
             timeout,
             max_body,
         })
@@ -89,7 +116,7 @@ impl Fetcher {
         let response = self.http.request(request).await.map_err(|error| {
             failed(
                 JwksFetchErrorKind::Request,
-                format!("the key set request failed: {error}"),
+                format!("the key set request failed: {}", with_causes(&error)),
             )
         })?;
         if response.status() != StatusCode::OK {
@@ -130,8 +157,26 @@ impl std::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fetcher")
             .field("uri", &self.uri)
+            .field("route", &self.route)
             .field("timeout", &self.timeout)
             .field("max_body", &self.max_body)
             .finish_non_exhaustive()
     }
+}
+
+/// `error` and each of its causes, joined by ": ". hyper's own message is one word
+/// ("client error (Connect)"); what failed (a refused tunnel, an unknown certificate authority)
+/// is in the causes.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
 }

@@ -23,6 +23,7 @@
 mod error;
 mod fetch;
 mod keys;
+mod network;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,8 +32,9 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwapOption;
 
 pub use error::{JwksFetchError, JwksFetchErrorKind};
-pub(crate) use fetch::Fetcher;
+pub(crate) use fetch::{Fetcher, Network};
 pub(crate) use keys::{KeySet, VerificationKey};
+pub(crate) use network::ProxySetting;
 
 use super::clock::Clock;
 use super::error::{AuthError, AuthErrorKind};
