@@ -448,6 +448,25 @@ const ORDER: [u8; 32] = [
 ];
 
 #[tokio::test]
+async fn times_beyond_any_clock_are_refused_not_a_panic() {
+    let torii = MockTorii::start().await.expect("mock");
+    let verifier = torii.verifier();
+    for (claim, seconds) in [
+        ("exp", u64::MAX),
+        ("iat", u64::MAX - 1),
+        ("exp", 10_u64.pow(15)),
+    ] {
+        let token = torii.token().claim(claim, seconds).sign();
+        let error = verifier.verify(&token).await.expect_err(claim);
+        assert_eq!(
+            error.kind(),
+            AuthErrorKind::InvalidClaim,
+            "{claim}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn key_pointers_in_the_header_reach_nothing() {
     let torii = MockTorii::start().await.expect("mock");
     let attacker = MockTorii::start().await.expect("attacker");

@@ -10,7 +10,7 @@
 //! | difference | why |
 //! | --- | --- |
 //! | any `crit` header | no extension is understood, so none may be required (RFC 7515 4.1.11); jsonwebtoken parses `crit` but does not enforce it |
-//! | `exp` / `nbf` that are not numbers | a string `exp` must not be skipped (the CVE-2026-25537 class); we refuse every non-number |
+//! | `exp` / `nbf` / `iat` that are not numbers, are negative, or are fractions of 1e15 s or more | a string `exp` must not be skipped (the CVE-2026-25537 class); we refuse every non-number, and a time no clock reaches (year 31 million) is a forged or broken token, not a long-lived one |
 //! | duplicate header members or claims | the parsers that read a JWT disagree on which duplicate wins; we refuse the ambiguity |
 //! | no `kid` | keys are chosen by `kid` within the issuer's set, never guessed |
 //! | `pid`, `iat` required, `iat` not in the future, `sub`/`pid` non-empty strings | Torii's required claims; jsonwebtoken knows only the registered ones |

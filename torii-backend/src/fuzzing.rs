@@ -3,7 +3,9 @@
 //! that a fuzzer gets through millions of inputs. Not an API.
 
 #[cfg(feature = "verify")]
-pub use crate::verify::fuzzing::{ISSUER, KeySetInput, authorization_headers, jwks, token};
+pub use crate::verify::fuzzing::{
+    AUDIENCE, ISSUER, KeySetInput, authorization_headers, jwks, token, token_verdict,
+};
 
 /// Reads `body` as the success answer of every operation of the table (each through the
 /// decoder the client uses, which builds the JSON path of a failure) and as an error answer.

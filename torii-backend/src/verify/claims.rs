@@ -290,20 +290,29 @@ pub(crate) fn invalid(claim: &str, expected: &str) -> AuthError {
     )
 }
 
-/// A NumericDate (RFC 7519 §2): a JSON number of seconds since the epoch. Strings are refused,
-/// not skipped (the type confusion of CVE-2026-25537).
+/// Seconds since the epoch a NumericDate may name: 10^15, some 31 million years. No clock gets
+/// there, and every time below it is a `SystemTime` on every platform.
+const MAX_NUMERIC_DATE: u64 = 1_000_000_000_000_000;
+
+/// A NumericDate (RFC 7519 §2): a JSON number of seconds since the epoch, below
+/// [`MAX_NUMERIC_DATE`]. Strings are refused, not skipped (the type confusion of
+/// CVE-2026-25537).
 pub(crate) fn numeric_date(
     claim: Option<&Member<'_>>,
     name: &str,
 ) -> Result<Option<u64>, AuthError> {
+    let out_of_range = || invalid(name, "a non-negative number of seconds below 10^15");
     match claim {
         None => Ok(None),
         Some(Member::Number(number)) => match number.as_u64() {
-            Some(seconds) => Ok(Some(seconds)),
+            Some(seconds) if seconds < MAX_NUMERIC_DATE => Ok(Some(seconds)),
+            Some(_) => Err(out_of_range()),
             // Fractions are allowed by RFC 7519; whole seconds are what Torii issues.
             None => match number.as_f64() {
-                Some(seconds) if (0.0..1e15).contains(&seconds) => Ok(Some(seconds as u64)),
-                _ => Err(invalid(name, "a non-negative number of seconds")),
+                Some(seconds) if (0.0..MAX_NUMERIC_DATE as f64).contains(&seconds) => {
+                    Ok(Some(seconds as u64))
+                }
+                _ => Err(out_of_range()),
             },
         },
         Some(_) => Err(invalid(name, "a number of seconds")),

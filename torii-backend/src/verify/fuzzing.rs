@@ -2,6 +2,7 @@
 
 use super::auth::{Auth, RawClaims};
 use super::claims::Claims;
+use super::error::AuthErrorKind;
 use super::headers::{HeaderPairs, bearer_token};
 use super::jwks::KeySet;
 use super::token::{ClaimRules, UnverifiedToken};
@@ -16,32 +17,43 @@ pub fn jwks(document: &[u8]) {
     }
 }
 
+/// The audience the token target requires.
+pub const AUDIENCE: &str = "api";
+
 /// Runs every check a verifier makes on `token`, with `keys` as the issuer's key set and `now`
 /// as the time; returns whether it was accepted.
 pub fn token(token: &str, keys: &KeySetInput<'_>, now: u64) -> bool {
+    token_verdict(token, keys, now).is_ok()
+}
+
+/// [`token`], with the kind of a refusal: the issuer [`ISSUER`], the audience [`AUDIENCE`],
+/// 30 s of leeway.
+///
+/// # Errors
+///
+/// The kind the verifier refuses `token` with.
+pub fn token_verdict(token: &str, keys: &KeySetInput<'_>, now: u64) -> Result<(), AuthErrorKind> {
     let rules = ClaimRules {
         issuer: ISSUER.to_owned(),
-        audiences: Some(vec!["api".to_owned()]),
+        audiences: Some(vec![AUDIENCE.to_owned()]),
         authorized_parties: None,
         leeway_seconds: 30,
     };
-    let Ok(unverified) = UnverifiedToken::parse(token, 8 * 1024) else {
-        return false;
-    };
-    let Some(key) = keys.0.get(unverified.kid()) else {
-        return false;
-    };
-    let Ok(payload) = unverified.verify_signature(key) else {
-        return false;
-    };
+    let unverified = UnverifiedToken::parse(token, 8 * 1024).map_err(|error| error.kind())?;
+    let key = keys
+        .0
+        .get(unverified.kid())
+        .ok_or(AuthErrorKind::UnknownKey)?;
+    let payload = unverified
+        .verify_signature(key)
+        .map_err(|error| error.kind())?;
     let raw = RawClaims::new(payload);
-    let accepted = Claims::parse(raw.json()).and_then(|claims| {
-        let times = rules.check(&claims, now)?;
-        Auth::from_claims(&claims, times, &raw, ISSUER)
-    });
-    let Ok(auth) = accepted else {
-        return false;
-    };
+    let auth = Claims::parse(raw.json())
+        .and_then(|claims| {
+            let times = rules.check(&claims, now)?;
+            Auth::from_claims(&claims, times, &raw, ISSUER)
+        })
+        .map_err(|error| error.kind())?;
     // What the verifier accepted, serde_json reads as the same map: the raw claims, built on
     // first use, never lose a claim.
     let as_map = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(raw.json());
@@ -49,7 +61,7 @@ pub fn token(token: &str, keys: &KeySetInput<'_>, now: u64) -> bool {
     if as_map.as_ref().ok() != Some(auth.raw_claims.as_map()) {
         panic!("accepted claims that do not read as a map: {as_map:?}");
     }
-    true
+    Ok(())
 }
 
 /// A key set read once, for [`token`].

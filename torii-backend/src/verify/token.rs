@@ -411,6 +411,22 @@ mod tests {
             kind(&r, json!({"iat": null})),
             Some(AuthErrorKind::InvalidClaim)
         );
+        // Times no clock reaches are refused as integers and as fractions alike (a u64 `exp`
+        // once reached `UNIX_EPOCH + secs`, which overflows: the oracle fuzz target found it).
+        for (claim, seconds) in [
+            ("exp", json!(u64::MAX)),
+            ("exp", json!(1_000_000_000_000_000_u64)),
+            ("exp", json!(1e15)),
+            ("iat", json!(u64::MAX)),
+            ("nbf", json!(u64::MAX)),
+        ] {
+            assert_eq!(
+                kind(&r, json!({ claim: seconds })),
+                Some(AuthErrorKind::InvalidClaim),
+                "{claim}: {seconds}"
+            );
+        }
+        assert_eq!(kind(&r, json!({"exp": 999_999_999_999_999_u64})), None);
     }
 
     #[test]
