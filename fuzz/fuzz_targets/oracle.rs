@@ -1,7 +1,7 @@
 //! jsonwebtoken as the oracle: a header and claims (split at the first 0xFF byte), signed with
 //! the issuer's key, must be accepted by our verifier exactly when `jsonwebtoken::decode`
 //! (configured with the same rules) accepts it, except for the deliberate differences listed in
-//! `tests/tests/jsonwebtoken_oracle.rs`, each of which is checked here by what it is.
+//! `tests/tests/suite/jsonwebtoken_oracle.rs`, each of which is checked here by what it is.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -101,7 +101,7 @@ fn non_empty_string(value: Option<&serde_json::Value>) -> bool {
 }
 
 /// Whether `refusal` is one of the deliberate differences (the table in
-/// `tests/tests/jsonwebtoken_oracle.rs`), seen in the token's own header and claims.
+/// `tests/tests/suite/jsonwebtoken_oracle.rs`), seen in the token's own header and claims.
 fn deliberate(refusal: AuthErrorKind, header: &Members, claims: &Members, now: u64) -> bool {
     let time = |name| get(claims, name);
     // A NumericDate we read: a whole number of seconds, or a fraction in [0, 1e15).

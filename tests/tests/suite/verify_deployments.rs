@@ -422,13 +422,12 @@ fn the_proxy_comes_from_https_proxy_in_the_environment() {
         let issuer = PrivateIssuer::start(&["issuer.test"]).await;
         let given = json!({"ca": issuer.ca.pem(), "token": issuer.token(PRIVATE_ISSUER)});
         let proxy = issuer.proxy.url();
+        // The test's name as the harness knows it: the module path without the crate.
+        let module = module_path!().split_once("::").map_or("", |(_, path)| path);
+        let name = format!("{module}::the_proxy_comes_from_https_proxy_in_the_environment");
         let output = tokio::task::spawn_blocking(move || {
             std::process::Command::new(std::env::current_exe().expect("test binary"))
-                .args([
-                    "the_proxy_comes_from_https_proxy_in_the_environment",
-                    "--exact",
-                    "--nocapture",
-                ])
+                .args([name.as_str(), "--exact", "--nocapture"])
                 .env(PROXY_CHILD, given.to_string())
                 .env("HTTPS_PROXY", proxy)
                 .env_remove("https_proxy")
