@@ -87,6 +87,10 @@ pub mod verify;
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod middleware;
 
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
+
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -148,7 +152,13 @@ pub use torii_macros::generate_api;
 generate_api!("spec/server-v1.json");
 
 // The README's examples are compiled (and its `compile_fail` block checked) as doc tests.
-#[cfg(all(doctest, feature = "api", feature = "axum", feature = "testing"))]
+#[cfg(all(
+    doctest,
+    feature = "api",
+    feature = "axum",
+    feature = "actix",
+    feature = "testing"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

@@ -2,6 +2,7 @@
 //! of the generic code of tokio, axum and reqwest instead of one per file (the binaries took
 //! much of a cold CI run). `ui.rs` stays apart: trybuild runs its own builds.
 
+mod actix;
 mod adversarial;
 mod e2e_app;
 mod error_chains;

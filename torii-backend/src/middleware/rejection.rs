@@ -39,10 +39,7 @@ impl<B: From<String>> Rejection<B> for JsonRejection {
 
 /// The default 401 response for `error`.
 pub(crate) fn unauthorized<B: From<String>>(error: &AuthError) -> Response<B> {
-    let body = serde_json::json!({
-        "error": {"code": "authentication_failed", "message": error.message()}
-    });
-    let mut response = Response::new(B::from(body.to_string()));
+    let mut response = Response::new(B::from(error.rejection_body()));
     *response.status_mut() = StatusCode::UNAUTHORIZED;
     let headers = response.headers_mut();
     headers.insert(

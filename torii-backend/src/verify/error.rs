@@ -150,6 +150,16 @@ impl AuthError {
         &self.message
     }
 
+    /// The body the middleware (tower and actix alike) answers a refusal with:
+    /// `{"error":{"code":"authentication_failed","message":"..."}}`.
+    #[cfg(any(feature = "tower", feature = "actix"))]
+    pub(crate) fn rejection_body(&self) -> String {
+        serde_json::json!({
+            "error": {"code": "authentication_failed", "message": self.message()}
+        })
+        .to_string()
+    }
+
     /// Whether the token has expired ([`AuthErrorKind::Expired`]): the client can succeed by
     /// sending a fresh one, unlike a token that will never be accepted. A token that is not
     /// valid yet is [`AuthErrorKind::NotYetValid`], not this.
