@@ -7,6 +7,7 @@ mod adversarial;
 mod e2e_app;
 mod error_chains;
 mod generality;
+mod grpc;
 mod jsonwebtoken_oracle;
 mod load;
 mod middleware;
