@@ -91,6 +91,9 @@ pub mod middleware;
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 
+#[cfg(feature = "metrics")]
+mod observe;
+
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

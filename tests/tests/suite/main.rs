@@ -17,6 +17,7 @@ mod mock_generated_requests;
 mod mock_roundtrip;
 mod mock_schema;
 mod mock_strict;
+mod observability;
 mod operations;
 mod properties;
 mod rest_client;

@@ -114,10 +114,16 @@ impl Transport {
         loop {
             attempts += 1;
             span.record("attempts", attempts);
-            let (failure, error): (Failure, Error) = match self
-                .send_once(operation, url, body.clone())
-                .await
-            {
+            #[cfg(feature = "metrics")]
+            let attempt_started = std::time::Instant::now();
+            let sent = self.send_once(operation, url, body.clone()).await;
+            #[cfg(feature = "metrics")]
+            crate::observe::api_request(
+                operation.id,
+                sent.as_ref().ok().map(|(status, _, _)| status.as_u16()),
+                attempt_started.elapsed(),
+            );
+            let (failure, error): (Failure, Error) = match sent {
                 Ok((status, headers, bytes)) => {
                     span.record("status", status.as_u16());
                     if status.is_success() {

@@ -92,6 +92,17 @@ impl Verifier {
     ///
     /// An [`AuthError`] whose kind says which check failed.
     pub async fn verify(&self, token: &str) -> Result<Auth, AuthError> {
+        let outcome = self.verify_noting_cache(token).await;
+        #[cfg(feature = "metrics")]
+        crate::observe::verification(match &outcome {
+            Ok((_, cached)) => Ok(*cached),
+            Err(error) => Err(error.kind()),
+        });
+        outcome.map(|(auth, _)| auth)
+    }
+
+    /// [`verify`](Self::verify), and whether the verified-token cache answered.
+    async fn verify_noting_cache(&self, token: &str) -> Result<(Auth, bool), AuthError> {
         let inner = &*self.inner;
         let now = inner.clock.unix_seconds();
         // The size cap comes first, before a token is even hashed for the cache.
@@ -109,7 +120,7 @@ impl Verifier {
                     .is_ok_and(|key| same_key(&key)),
             };
             if still_trusted {
-                return Ok(verified.auth.clone());
+                return Ok((verified.auth.clone(), true));
             }
             inner.tokens.remove(token);
         }
@@ -131,7 +142,7 @@ impl Verifier {
         inner
             .tokens
             .insert(token, &auth, signer, times.expires_at, now);
-        Ok(auth)
+        Ok((auth, false))
     }
 
     /// Verifies the bearer token of a request's headers (see [`HeaderSource`] for what is

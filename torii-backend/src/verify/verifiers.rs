@@ -95,7 +95,15 @@ impl Verifiers {
             // One issuer: its verifier checks `iss` itself.
             return only.verify(token).await;
         }
-        self.verifier_for(token)?.verify(token).await
+        match self.verifier_for(token) {
+            Ok(verifier) => verifier.verify(token).await,
+            Err(refused) => {
+                // Refused before any verifier saw it: counted here, as a verifier would.
+                #[cfg(feature = "metrics")]
+                crate::observe::verification(Err(refused.kind()));
+                Err(refused)
+            }
+        }
     }
 
     /// Verifies the token of a request's headers, read from the first verifier's token

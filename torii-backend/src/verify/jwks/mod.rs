@@ -363,6 +363,11 @@ impl JwksCache {
                 });
                 self.current.store(Some(Arc::clone(&snapshot)));
                 *lock(&self.last_error) = None;
+                #[cfg(feature = "metrics")]
+                {
+                    crate::observe::jwks_fetch(true);
+                    crate::observe::jwks_stale(false);
+                }
                 Ok(snapshot)
             }
             Err(reason) => {
@@ -370,6 +375,11 @@ impl JwksCache {
                 *lock(&self.last_failure) = Some(started);
                 let serving_stale = self.within_grace(started).is_some();
                 tracing::warn!(url = %fetcher.uri(), %reason, serving_stale, "torii key set fetch failed");
+                #[cfg(feature = "metrics")]
+                {
+                    crate::observe::jwks_fetch(false);
+                    crate::observe::jwks_stale(serving_stale);
+                }
                 *lock(&self.last_error) = Some(reason);
                 // Stale-if-error: the last good set keeps serving within its grace.
                 self.within_grace(self.clock.now())

@@ -1,0 +1,225 @@
+//! The `metrics` feature: what a verifier and the REST client record, read back through
+//! metrics-util's debugging recorder, installed for this thread only (the other tests of the
+//! binary run beside these, each on its own thread).
+
+use std::time::Duration;
+
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use torii_backend::testing::{JwksFault, MockTorii};
+use torii_backend::verify::{CacheSettings, Verifier};
+
+/// Runs `test` on a current-thread runtime with a fresh debugging recorder as this thread's
+/// recorder: every task of the test (the server's included) records into it.
+fn recorded<F: Future<Output = ()>>(test: impl FnOnce() -> F) -> Metrics {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    metrics::with_local_recorder(&recorder, || runtime.block_on(test()));
+    Metrics(read(&snapshotter))
+}
+
+/// Every metric as `(name, labels, value)`, labels sorted. (A snapshot resets what it reads,
+/// so it is taken once.)
+type Recorded = Vec<(String, Vec<(String, String)>, DebugValue)>;
+
+fn read(snapshotter: &Snapshotter) -> Recorded {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let key = key.key();
+            let mut labels: Vec<(String, String)> = key
+                .labels()
+                .map(|label| (label.key().to_owned(), label.value().to_owned()))
+                .collect();
+            labels.sort();
+            (key.name().to_owned(), labels, value)
+        })
+        .collect()
+}
+
+struct Metrics(Recorded);
+
+impl Metrics {
+    fn all(&self) -> &Recorded {
+        &self.0
+    }
+
+    fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<&DebugValue> {
+        let mut wanted: Vec<(String, String)> = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        wanted.sort();
+        self.all()
+            .iter()
+            .find(|(n, l, _)| n == name && *l == wanted)
+            .map(|(_, _, value)| value)
+    }
+
+    fn counter(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
+        match self.value(name, labels) {
+            Some(DebugValue::Counter(count)) => *count,
+            None => 0,
+            other => panic!("{name} is not a counter: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn verifications_count_by_outcome_and_cache() {
+    let mut secrets = Vec::new();
+    let metrics = recorded(|| async {
+        let torii = MockTorii::start().await.expect("mock");
+        let verifier = torii.verifier();
+        let token = torii.token().subject("user_secret_id").sign();
+        verifier.verify(&token).await.expect("first seen");
+        verifier.verify(&token).await.expect("cached");
+        let expired = torii.token().expired(Duration::from_secs(120)).sign();
+        verifier.verify(&expired).await.expect_err("expired");
+        verifier.verify("a.b.c").await.expect_err("malformed");
+        secrets.extend([
+            token,
+            expired,
+            torii.issuer().to_owned(),
+            "user_secret_id".to_owned(),
+        ]);
+    });
+    let verifications = |outcome, cached| {
+        metrics.counter(
+            "torii_verifications_total",
+            &[("outcome", outcome), ("cached", cached)],
+        )
+    };
+    assert_eq!(verifications("ok", "false"), 1);
+    assert_eq!(verifications("ok", "true"), 1);
+    assert_eq!(verifications("expired", "false"), 1);
+    assert_eq!(verifications("malformed", "false"), 1);
+    assert_eq!(
+        metrics.counter("torii_jwks_fetches_total", &[("result", "ok")]),
+        1
+    );
+    assert_no_secret_in_labels(&metrics, &secrets);
+}
+
+#[test]
+fn key_set_fetches_and_stale_serving_are_recorded() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (while_down, after) = metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let torii = MockTorii::start().await.expect("mock");
+            // Never fresh: every verification refreshes first, and a failed refresh serves
+            // the last good set.
+            let verifier = Verifier::builder(torii.issuer())
+                .cache(
+                    CacheSettings::default()
+                        .fresh_for(Duration::ZERO)
+                        .refetch_cooldown(Duration::ZERO),
+                )
+                .token_cache(torii_backend::verify::TokenCacheSettings::disabled())
+                .build()
+                .expect("verifier");
+            let token = torii.token().sign();
+            verifier.verify(&token).await.expect("fetched");
+            torii.set_jwks_fault(Some(JwksFault::Down));
+            verifier.verify(&token).await.expect("served stale");
+            assert!(verifier.jwks_stats().serving_stale);
+            let while_down = Metrics(read(&snapshotter));
+            torii.set_jwks_fault(None);
+            // The stale set serves on while the refresh runs in the background: wait for it.
+            verifier.verify(&token).await.expect("served");
+            while verifier.jwks_stats().serving_stale {
+                tokio::task::yield_now().await;
+            }
+            (while_down, Metrics(read(&snapshotter)))
+        })
+    });
+    assert_eq!(
+        while_down.counter("torii_jwks_fetches_total", &[("result", "ok")]),
+        1
+    );
+    assert_eq!(
+        while_down.counter("torii_jwks_fetches_total", &[("result", "error")]),
+        1
+    );
+    assert_eq!(
+        while_down.value("torii_jwks_stale_serving", &[]),
+        Some(&DebugValue::Gauge(1.0.into()))
+    );
+    // Mended: the next refresh succeeds and the gauge falls back.
+    assert_eq!(
+        after.counter("torii_jwks_fetches_total", &[("result", "ok")]),
+        1
+    );
+    assert_eq!(
+        after.value("torii_jwks_stale_serving", &[]),
+        Some(&DebugValue::Gauge(0.0.into()))
+    );
+}
+
+#[test]
+fn api_requests_count_by_operation_and_status_with_their_durations() {
+    let mut secrets = Vec::new();
+    let metrics = recorded(|| async {
+        let torii = MockTorii::start().await.expect("mock");
+        let client = torii.client();
+        let user = torii
+            .seed_user()
+            .email("ada@example.com")
+            .insert()
+            .expect("seed");
+        client.users().get(user.id).send().await.expect("found");
+        let missing =
+            torii_backend::uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0);
+        client.users().get(missing).send().await.expect_err("404");
+        secrets.extend([
+            user.id.to_string(),
+            missing.to_string(),
+            "ada@example.com".to_owned(),
+        ]);
+    });
+    let requests = |status| {
+        metrics.counter(
+            "torii_api_requests_total",
+            &[("operation", "getUser"), ("status", status)],
+        )
+    };
+    assert_eq!(requests("200"), 1);
+    assert_eq!(requests("404"), 1);
+    match metrics.value(
+        "torii_api_request_duration_seconds",
+        &[("operation", "getUser")],
+    ) {
+        Some(DebugValue::Histogram(seconds)) => {
+            assert_eq!(seconds.len(), 2);
+            assert!(
+                seconds.iter().all(|s| s.0 > 0.0 && s.0 < 60.0),
+                "{seconds:?}"
+            );
+        }
+        other => panic!("no duration histogram: {other:?}"),
+    }
+    assert_no_secret_in_labels(&metrics, &secrets);
+}
+
+fn assert_no_secret_in_labels(metrics: &Metrics, secrets: &[String]) {
+    for (name, labels, _) in metrics.all() {
+        for (key, value) in labels {
+            for secret in secrets {
+                assert!(
+                    !value.contains(secret.as_str()),
+                    "{name}{{{key}={value}}} names {secret}"
+                );
+            }
+        }
+    }
+}
