@@ -8,6 +8,9 @@
 //! Each ratio compares two operations measured in alternating batches (so that a slower or
 //! busier moment hits both alike), after a warm-up, as the median of the per-operation times of
 //! every batch. Each figure is one line, `ratio <name> <x>` or `count <name> <n>`, for scripts.
+//!
+//! With `--features testing,metrics` (as CI runs it) it also prints what recording metrics costs
+//! a first-seen verification.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -45,6 +48,8 @@ fn main() -> Result {
     };
     bench.first_seen_against_raw()?;
     bench.verifiers_against_verifier()?;
+    #[cfg(feature = "metrics")]
+    bench.metrics_against_none()?;
     bench.raw_against_repeat()?;
     bench.layer_against_verify()?;
     bench.rest_get_against_reqwest()?;
@@ -132,6 +137,31 @@ impl Bench<'_> {
             || self.verify_batch(&for_alone, &mut through_alone, batch, |t| alone.verify(t)),
         );
         println!("ratio verifiers_2/verifier {ratio:.3}");
+        Ok(())
+    }
+
+    /// First-seen verifications recording into a recorder that keeps its metrics in a map (as
+    /// exporters do), against the same with no recorder installed.
+    #[cfg(feature = "metrics")]
+    fn metrics_against_none(&self) -> Result {
+        let batch = 100;
+        let recorded = self.warm_verifier(TokenCacheSettings::default())?;
+        let plain = self.warm_verifier(TokenCacheSettings::default())?;
+        let for_recorded = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
+        let for_plain = self.fresh_tokens(batch * (SAMPLES + WARM_UP));
+        let recorder = recorder::MapRecorder::default();
+        let (mut through_recorded, mut through_plain) = (0, 0);
+        let ratio = interleaved(
+            || {
+                metrics::with_local_recorder(&recorder, || {
+                    self.verify_batch(&for_recorded, &mut through_recorded, batch, |t| {
+                        recorded.verify(t)
+                    })
+                })
+            },
+            || self.verify_batch(&for_plain, &mut through_plain, batch, |t| plain.verify(t)),
+        );
+        println!("ratio first_seen_metrics/first_seen {ratio:.3}");
         Ok(())
     }
 
@@ -498,4 +528,50 @@ fn crate_counts() -> Result {
     );
     eprintln!("(crates: {verify_only} verify-only, {full} default)");
     Ok(())
+}
+
+#[cfg(feature = "metrics")]
+mod recorder {
+    use std::collections::HashMap;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{
+        Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    /// Counters and gauges in a map by key, found again on every record, as an exporter's
+    /// registry does; histograms are dropped.
+    #[derive(Debug, Default)]
+    pub(crate) struct MapRecorder {
+        cells: Mutex<HashMap<Key, Arc<AtomicU64>>>,
+    }
+
+    impl MapRecorder {
+        fn cell(&self, key: &Key) -> Arc<AtomicU64> {
+            let mut cells = self
+                .cells
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(cells.entry(key.clone()).or_default())
+        }
+    }
+
+    impl Recorder for MapRecorder {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            Counter::from_arc(self.cell(key))
+        }
+
+        fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::from_arc(self.cell(key))
+        }
+
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
 }
