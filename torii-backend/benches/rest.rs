@@ -1,10 +1,12 @@
 //! A Backend API call through our client against the same request with a bare
-//! `reqwest::Client`, both against MockTorii on loopback. `cargo bench -p torii-backend --bench
-//! rest`.
+//! `reqwest::Client`, both against MockTorii on loopback; and the two ways a 2xx body can be
+//! decoded (plain serde_json, which the client runs, against serde_path_to_error, which it runs
+//! only on a body that does not match). `cargo bench -p torii-backend --bench rest`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header;
-use torii_backend::models::ServerUserResponse;
+use serde::de::DeserializeOwned;
+use torii_backend::models::{ServerUserResponse, UserPage};
 use torii_backend::testing::MockTorii;
 
 fn rest_get(c: &mut Criterion) {
@@ -45,5 +47,57 @@ fn rest_get(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rest_get);
+fn decode(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let torii = runtime.block_on(MockTorii::start()).expect("mock");
+    for n in 0..20 {
+        torii
+            .seed_user()
+            .email(format!("user{n}@example.com"))
+            .first_name("Bench")
+            .insert()
+            .expect("seed");
+    }
+    let http = torii_backend::reqwest::Client::new();
+    let bearer = format!("Bearer {}", torii.secret_key());
+    let body = |path: String| {
+        runtime.block_on(async {
+            let response = http
+                .get(format!("{}/api/server/v1/{path}", torii.api_url()))
+                .header(header::AUTHORIZATION, &bearer)
+                .send()
+                .await
+                .expect("response");
+            response.bytes().await.expect("body")
+        })
+    };
+    let page = body("users?limit=20".to_owned());
+    let first: UserPage = serde_json::from_slice(&page).expect("page");
+    let user = body(format!("users/{}", first.items[0].id));
+
+    let mut group = c.benchmark_group("decode");
+    fn both<T: DeserializeOwned>(
+        group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+        name: &str,
+        body: &[u8],
+    ) {
+        group.bench_function(format!("{name}/serde_json"), |b| {
+            b.iter(|| serde_json::from_slice::<T>(body).expect("decodes"))
+        });
+        group.bench_function(format!("{name}/serde_path_to_error"), |b| {
+            b.iter(|| {
+                let mut deserializer = serde_json::Deserializer::from_slice(body);
+                serde_path_to_error::deserialize::<_, T>(&mut deserializer).expect("decodes")
+            })
+        });
+    }
+    both::<ServerUserResponse>(&mut group, "user", &user);
+    both::<UserPage>(&mut group, "user_page_20", &page);
+    group.finish();
+}
+
+criterion_group!(benches, rest_get, decode);
 criterion_main!(benches);

@@ -428,6 +428,43 @@ fn parse_api_url(text: &str) -> Result<Url, ConfigError> {
 mod tests {
     use super::*;
 
+    /// The decoder runs plain serde_json first; a body that does not match must still give the
+    /// error the path-tracking decoder alone gave (the one it gave before that change).
+    #[test]
+    fn a_mismatching_body_reads_as_the_path_tracking_decoder_reads_it() {
+        use crate::models::{ServerUserResponse, UserPage};
+        fn tracked<T: DeserializeOwned>(body: &[u8]) -> (String, String) {
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Ok(_) => panic!("{body:?} matched"),
+                Err(error) => (error.path().to_string(), error.into_inner().to_string()),
+            }
+        }
+        fn ours<T: DeserializeOwned>(body: &[u8]) -> (String, String) {
+            match decode::<T>(crate::Operation::GetUser.spec(), StatusCode::OK, body) {
+                Err(Error::Decode(error)) => {
+                    (error.json_path().to_owned(), error.message().to_owned())
+                }
+                _ => panic!("{body:?} decoded"),
+            }
+        }
+        for body in [
+            &br#"{"id": 7}"#[..],
+            br#"{"id": "not-a-uuid", "email": "a@b.c"}"#,
+            br#"[1, 2]"#,
+            br#"{"id": "#,
+            b"",
+        ] {
+            assert_eq!(
+                ours::<ServerUserResponse>(body),
+                tracked::<ServerUserResponse>(body)
+            );
+            assert_eq!(ours::<UserPage>(body), tracked::<UserPage>(body));
+        }
+        let page = br#"{"data": [{"id": 1}], "items": [{"id": 1}], "nextCursor": 3}"#;
+        assert_eq!(ours::<UserPage>(page), tracked::<UserPage>(page));
+    }
+
     #[test]
     fn api_urls_must_be_https_or_loopback() {
         for good in [
