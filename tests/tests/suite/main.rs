@@ -1,6 +1,7 @@
 //! The cross-crate tests, one module per subject, in one test binary: one link and one copy
 //! of the generic code of tokio, axum and reqwest instead of one per file (the binaries took
-//! much of a cold CI run). `ui.rs` stays apart: trybuild runs its own builds.
+//! much of a cold CI run). The trybuild cases live in `ui-tests/`, whose few dependencies are all
+//! trybuild has to build.
 
 mod actix;
 mod adversarial;
