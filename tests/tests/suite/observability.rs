@@ -9,16 +9,24 @@ use torii_backend::testing::{JwksFault, MockTorii};
 use torii_backend::verify::{CacheSettings, Verifier};
 
 /// Runs `test` on a current-thread runtime with a fresh debugging recorder as this thread's
-/// recorder: every task of the test (the server's included) records into it.
-fn recorded<F: Future<Output = ()>>(test: impl FnOnce() -> F) -> Metrics {
+/// recorder (every task of the test, the server's included, records into it); `test` gets a
+/// snapshotter of its own for readings along the way. Returns its result and what was recorded
+/// since its last reading.
+fn recording<T, F: Future<Output = T>>(test: impl FnOnce(Snapshotter) -> F) -> (T, Metrics) {
     let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
+    let at_end = recorder.snapshotter();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    metrics::with_local_recorder(&recorder, || runtime.block_on(test()));
-    Metrics(read(&snapshotter))
+    let result =
+        metrics::with_local_recorder(&recorder, || runtime.block_on(test(recorder.snapshotter())));
+    (result, Metrics(read(&at_end)))
+}
+
+/// [`recording`], for a test that reads only at the end.
+fn recorded<F: Future<Output = ()>>(test: impl FnOnce() -> F) -> Metrics {
+    recording(|_| test()).1
 }
 
 /// Every metric as `(name, labels, value)`, labels sorted. (A snapshot resets what it reads,
@@ -108,40 +116,32 @@ fn verifications_count_by_outcome_and_cache() {
 
 #[test]
 fn key_set_fetches_and_stale_serving_are_recorded() {
-    let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (while_down, after) = metrics::with_local_recorder(&recorder, || {
-        runtime.block_on(async {
-            let torii = MockTorii::start().await.expect("mock");
-            // Never fresh: every verification refreshes first, and a failed refresh serves
-            // the last good set.
-            let verifier = Verifier::builder(torii.issuer())
-                .cache(
-                    CacheSettings::default()
-                        .fresh_for(Duration::ZERO)
-                        .refetch_cooldown(Duration::ZERO),
-                )
-                .token_cache(torii_backend::verify::TokenCacheSettings::disabled())
-                .build()
-                .expect("verifier");
-            let token = torii.token().sign();
-            verifier.verify(&token).await.expect("fetched");
-            torii.set_jwks_fault(Some(JwksFault::Down));
-            verifier.verify(&token).await.expect("served stale");
-            assert!(verifier.jwks_stats().serving_stale);
-            let while_down = Metrics(read(&snapshotter));
-            torii.set_jwks_fault(None);
-            // The stale set serves on while the refresh runs in the background: wait for it.
-            verifier.verify(&token).await.expect("served");
-            while verifier.jwks_stats().serving_stale {
-                tokio::task::yield_now().await;
-            }
-            (while_down, Metrics(read(&snapshotter)))
-        })
+    let (while_down, after) = recording(|snapshotter| async move {
+        let torii = MockTorii::start().await.expect("mock");
+        // Never fresh: every verification refreshes first, and a failed refresh serves
+        // the last good set.
+        let verifier = Verifier::builder(torii.issuer())
+            .cache(
+                CacheSettings::default()
+                    .fresh_for(Duration::ZERO)
+                    .refetch_cooldown(Duration::ZERO),
+            )
+            .token_cache(torii_backend::verify::TokenCacheSettings::disabled())
+            .build()
+            .expect("verifier");
+        let token = torii.token().sign();
+        verifier.verify(&token).await.expect("fetched");
+        torii.set_jwks_fault(Some(JwksFault::Down));
+        verifier.verify(&token).await.expect("served stale");
+        assert!(verifier.jwks_stats().serving_stale);
+        let while_down = Metrics(read(&snapshotter));
+        torii.set_jwks_fault(None);
+        // The stale set serves on while the refresh runs in the background: wait for it.
+        verifier.verify(&token).await.expect("served");
+        while verifier.jwks_stats().serving_stale {
+            tokio::task::yield_now().await;
+        }
+        while_down
     });
     assert_eq!(
         while_down.counter("torii_jwks_fetches_total", &[("result", "ok")]),
