@@ -325,11 +325,16 @@ const PRIVATE_ISSUER: &str = "https://issuer.test:8443";
 async fn keys_come_through_an_explicit_proxy_from_an_issuer_behind_a_private_ca() {
     let issuer = PrivateIssuer::start(&["issuer.test"]).await;
     let with_credentials = issuer.proxy.url().replace("http://", "http://ada:s3cret@");
-    let verifier = Verifier::builder(PRIVATE_ISSUER)
+    let builder = Verifier::builder(PRIVATE_ISSUER)
         .proxy(&with_credentials)
-        .add_root_certificate(issuer.ca.pem().as_bytes())
-        .build()
-        .expect("verifier");
+        .add_root_certificate(issuer.ca.pem().as_bytes());
+    // The builder shows the proxy without its password, and how many roots were added.
+    let printed = format!("{builder:?}");
+    assert!(
+        printed.contains("extra_roots: 1") && !printed.contains("s3cret"),
+        "{printed}"
+    );
+    let verifier = builder.build().expect("verifier");
     assert!(!format!("{verifier:?}").contains("s3cret"), "{verifier:?}");
     let auth = verifier
         .verify(&issuer.token(PRIVATE_ISSUER))

@@ -20,7 +20,7 @@ use super::network::{Connector, ProxySetting, Route, root_store};
 use crate::error::ConfigError;
 
 /// How the fetch reaches the network: the proxy setting and the extra trusted roots.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Network {
     pub(crate) proxy: ProxySetting,
     /// PEM documents, each with one or more CA certificates.
@@ -150,6 +150,16 @@ impl Fetcher {
                 }
             })?;
         Ok(collected.to_bytes())
+    }
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The roots are whole PEM documents: their count says enough.
+        f.debug_struct("Network")
+            .field("proxy", &self.proxy)
+            .field("extra_roots", &self.roots.len())
+            .finish()
     }
 }
 
