@@ -7,8 +7,12 @@
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[path = "signing_key.rs"]
+mod signing_key;
+use signing_key::SigningKey;
+
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use aws_lc_rs::signature::EcdsaKeyPair;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -26,17 +30,7 @@ struct Issuer {
 fn issuer() -> &'static Issuer {
     static ISSUER_KEYS: OnceLock<Issuer> = OnceLock::new();
     ISSUER_KEYS.get_or_init(|| {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .expect("key generation");
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
-            .expect("key");
-        let point = key.public_key().as_ref();
-        let (x, y) = (
-            URL_SAFE_NO_PAD.encode(&point[1..33]),
-            URL_SAFE_NO_PAD.encode(&point[33..65]),
-        );
-        let jwks = format!(r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"k1","x":"{x}","y":"{y}"}}]}}"#);
+        let SigningKey { key, x, y, jwks } = SigningKey::generate();
         let mut validation = Validation::new(Algorithm::ES256);
         validation.leeway = 30;
         validation.validate_nbf = true;
@@ -71,7 +65,10 @@ fn members(json: &[u8]) -> Option<Members> {
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("an object")
                 }
-                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<InOrder, A::Error> {
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<InOrder, A::Error> {
                     let mut members = Vec::new();
                     while let Some(member) = map.next_entry()? {
                         members.push(member);
@@ -82,11 +79,17 @@ fn members(json: &[u8]) -> Option<Members> {
             deserializer.deserialize_map(Visitor)
         }
     }
-    serde_json::from_slice::<InOrder>(json).ok().map(|InOrder(members)| members)
+    serde_json::from_slice::<InOrder>(json)
+        .ok()
+        .map(|InOrder(members)| members)
 }
 
 fn get<'a>(members: &'a Members, name: &str) -> Option<&'a serde_json::Value> {
-    members.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
+    members
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
 }
 
 fn has_duplicates(members: &Members) -> bool {
@@ -97,7 +100,9 @@ fn has_duplicates(members: &Members) -> bool {
 }
 
 fn non_empty_string(value: Option<&serde_json::Value>) -> bool {
-    value.and_then(serde_json::Value::as_str).is_some_and(|text| !text.is_empty())
+    value
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|text| !text.is_empty())
 }
 
 /// Whether `refusal` is one of the deliberate differences (the table in
@@ -120,7 +125,10 @@ fn deliberate(refusal: AuthErrorKind, header: &Members, claims: &Members, now: u
         // Duplicate members, which the JSON readers of a JWT disagree on.
         AuthErrorKind::Malformed => has_duplicates(header) || has_duplicates(claims),
         // Torii's own claims: `pid` and `iat` required.
-        AuthErrorKind::MissingClaim => get(claims, "pid").is_none_or(|v| v.is_null()) || time("iat").is_none_or(|v| v.is_null()),
+        AuthErrorKind::MissingClaim => {
+            get(claims, "pid").is_none_or(|v| v.is_null())
+                || time("iat").is_none_or(|v| v.is_null())
+        }
         // Times that are not non-negative numbers below 1e15 s; `sub` and `pid` non-empty strings.
         AuthErrorKind::InvalidClaim => {
             !number(time("exp"))
@@ -170,10 +178,14 @@ fuzz_target!(|input: &[u8]| {
         .key
         .sign(&SystemRandom::new(), signing_input.as_bytes())
         .expect("signing");
-    let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()));
+    let token = format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature.as_ref())
+    );
     // jsonwebtoken reads the clock itself: an input judged across a second boundary is skipped.
     let ours = token_verdict(&token, &issuer.keys, before);
-    let oracle = jsonwebtoken::decode::<serde_json::Value>(&token, &issuer.oracle_key, &issuer.validation);
+    let oracle =
+        jsonwebtoken::decode::<serde_json::Value>(&token, &issuer.oracle_key, &issuer.validation);
     if now() != before {
         return;
     }
@@ -193,8 +205,9 @@ fuzz_target!(|input: &[u8]| {
         }
         (Ok(()), Err(error)) => {
             // The one leniency of ours: `iss` with or without one trailing slash is one issuer.
-            let slash = members(&claims)
-                .is_some_and(|c| get(&c, "iss").and_then(|v| v.as_str()) == Some(&format!("{ISSUER}/")));
+            let slash = members(&claims).is_some_and(|c| {
+                get(&c, "iss").and_then(|v| v.as_str()) == Some(&format!("{ISSUER}/"))
+            });
             assert!(
                 slash,
                 "we accept what jsonwebtoken refuses ({error}): {} / {}",
