@@ -90,9 +90,15 @@ fn verifications_count_by_outcome_and_cache() {
         let expired = torii.token().expired(Duration::from_secs(120)).sign();
         verifier.verify(&expired).await.expect_err("expired");
         verifier.verify("a.b.c").await.expect_err("malformed");
+        // A set refuses a token of an issuer outside it before any verifier sees it: counted too.
+        let other = Verifier::new("https://other.example.com").expect("verifier");
+        let set = torii_backend::verify::Verifiers::new([other, verifier.clone()]);
+        let foreign = torii.token().issuer("https://evil.example.com").sign();
+        set.verify(&foreign).await.expect_err("foreign issuer");
         secrets.extend([
             token,
             expired,
+            foreign,
             torii.issuer().to_owned(),
             "user_secret_id".to_owned(),
         ]);
@@ -107,6 +113,7 @@ fn verifications_count_by_outcome_and_cache() {
     assert_eq!(verifications("ok", "true"), 1);
     assert_eq!(verifications("expired", "false"), 1);
     assert_eq!(verifications("malformed", "false"), 1);
+    assert_eq!(verifications("issuer_mismatch", "false"), 1);
     assert_eq!(
         metrics.counter("torii_jwks_fetches_total", &[("result", "ok")]),
         1
