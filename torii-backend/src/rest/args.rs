@@ -26,12 +26,12 @@ enum PathArgValue {
 }
 
 impl PathArg {
-    /// The segment for a parameter whose spec type is a UUID.
-    pub(crate) fn into_uuid_segment(self, name: &'static str) -> Result<String, InvalidArgument> {
+    /// The id for a parameter whose spec type is a UUID (sent in its lowercase hyphenated
+    /// form, whatever form the caller's text had).
+    pub(crate) fn into_uuid(self, name: &'static str) -> Result<Uuid, InvalidArgument> {
         match self.0 {
-            PathArgValue::Uuid(id) => Ok(id.hyphenated().to_string()),
+            PathArgValue::Uuid(id) => Ok(id),
             PathArgValue::Text(text) => Uuid::try_parse(text.trim())
-                .map(|id| id.hyphenated().to_string())
                 .map_err(|_| InvalidArgument::new(name, "must be a UUID")),
         }
     }
@@ -253,25 +253,20 @@ mod tests {
     #[test]
     fn uuid_segments_are_checked_and_canonical() {
         let id = Uuid::from_u128(0x0193_1a73_8b00_7000_8000_0000_0000_0001);
-        let expected = "01931a73-8b00-7000-8000-000000000001";
-        assert_eq!(
-            id.into_path_arg()
-                .into_uuid_segment("userId")
-                .expect("uuid"),
-            expected
-        );
-        let upper = expected.to_uppercase();
+        let text = "01931a73-8b00-7000-8000-000000000001";
+        assert_eq!(id.into_path_arg().into_uuid("userId").expect("uuid"), id);
+        let upper = format!(" {} ", text.to_uppercase());
         assert_eq!(
             upper
                 .as_str()
                 .into_path_arg()
-                .into_uuid_segment("userId")
+                .into_uuid("userId")
                 .expect("text uuid"),
-            expected
+            id
         );
         let error = "../admin"
             .into_path_arg()
-            .into_uuid_segment("userId")
+            .into_uuid("userId")
             .expect_err("not a uuid");
         assert_eq!(
             error.to_string(),

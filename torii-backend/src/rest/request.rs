@@ -1,7 +1,9 @@
 //! One API call as the generated builders describe it, before it is sent.
 
 use http::Method;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::args::{PathArg, QueryValue};
 use crate::error::InvalidArgument;
@@ -56,6 +58,26 @@ pub enum ParamLocation {
     Query,
 }
 
+/// What a UUID (36 characters) adds to a path beyond the shortest `{name}` it replaces.
+const UUID_GROWTH: usize = 33;
+
+/// The bytes a path segment percent-encodes: those the `url` crate encodes in a segment of an
+/// `http(s)` URL (its path set, then `/`, `%` and `\`), so a segment reads on the wire as it
+/// did when the `url` crate encoded it.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'#')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+
 /// A call being put together by a generated builder: its operation, path, query and JSON body.
 ///
 /// Argument problems are collected rather than returned, so that builders stay infallible until
@@ -63,7 +85,8 @@ pub enum ParamLocation {
 #[derive(Debug)]
 pub struct Request {
     pub(crate) operation: &'static OperationSpec,
-    pub(crate) segments: Vec<String>,
+    /// The path below the API URL's own, `/`-separated and percent-encoded as it is sent.
+    pub(crate) path: String,
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) error: Option<InvalidArgument>,
@@ -74,7 +97,11 @@ impl Request {
     pub fn new(operation: &'static OperationSpec) -> Self {
         Self {
             operation,
-            segments: Vec::new(),
+            // Room for the template with each `{param}` replaced by a UUID, so that a typical
+            // path is written without growing.
+            path: String::with_capacity(
+                operation.path_template.len() + UUID_GROWTH * operation.params.len(),
+            ),
             query: Vec::new(),
             body: None,
             error: None,
@@ -88,15 +115,20 @@ impl Request {
         }
     }
 
-    /// Appends a literal path segment (percent-encoded when the URL is built).
+    /// Appends a path segment, percent-encoded as the `url` crate encodes one.
     pub fn segment(&mut self, segment: &str) {
-        self.segments.push(segment.to_owned());
+        self.path.push('/');
+        self.path.extend(utf8_percent_encode(segment, SEGMENT));
     }
 
     /// Appends the path argument `name`, which the spec types as a UUID.
     pub fn uuid_arg(&mut self, name: &'static str, arg: PathArg) {
-        match arg.into_uuid_segment(name) {
-            Ok(segment) => self.segments.push(segment),
+        match arg.into_uuid(name) {
+            Ok(id) => {
+                self.path.push('/');
+                self.path
+                    .push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+            }
             Err(error) => self.fail(Some(error)),
         }
     }
@@ -104,7 +136,7 @@ impl Request {
     /// Appends the free-text path argument `name`.
     pub fn text_arg(&mut self, name: &'static str, arg: PathArg) {
         match arg.into_text_segment(name) {
-            Ok(segment) => self.segments.push(segment),
+            Ok(segment) => self.segment(&segment),
             Err(error) => self.fail(Some(error)),
         }
     }
