@@ -1,8 +1,11 @@
 //! A Backend API call through our client against the same request with a bare
-//! `reqwest::Client`, both against MockTorii on loopback; and the two ways a 2xx body can be
+//! `reqwest::Client` set up as ours is, both against MockTorii on loopback; and the two ways a 2xx body can be
 //! decoded (plain serde_json, which the client runs, against serde_path_to_error, which it runs
 //! only on a body that does not match). `cargo bench -p torii-backend --bench rest`.
 
+#[path = "support/bare_get.rs"]
+mod bare_get;
+use bare_get::{bare_get, configured_like_ours};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header;
 use serde::de::DeserializeOwned;
@@ -22,7 +25,7 @@ fn rest_get(c: &mut Criterion) {
         .insert()
         .expect("seed");
     let client = torii.client();
-    let http = torii_backend::reqwest::Client::new();
+    let http = configured_like_ours();
     let url = format!("{}/api/server/v1/users/{}", torii.api_url(), user.id);
     let bearer = format!("Bearer {}", torii.secret_key());
 
@@ -32,17 +35,7 @@ fn rest_get(c: &mut Criterion) {
             .iter(|| async { client.users().get(user.id).send().await.expect("user") })
     });
     group.bench_function("raw_reqwest_get", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = http
-                .get(&url)
-                .header(header::AUTHORIZATION, &bearer)
-                .header(header::ACCEPT, "application/json")
-                .send()
-                .await
-                .expect("response");
-            let body = response.bytes().await.expect("body");
-            serde_json::from_slice::<ServerUserResponse>(&body).expect("user")
-        })
+        b.to_async(&runtime).iter(|| bare_get(&http, &url, &bearer))
     });
     group.finish();
 }

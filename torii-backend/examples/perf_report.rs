@@ -11,6 +11,8 @@
 //!
 //! With `--features testing,metrics` (as CI runs it) it also prints what recording metrics costs
 //! a first-seen verification.
+//!
+//! The allocation counts come from `examples/rest_allocations.rs`, which this runs.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -22,18 +24,23 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{Request, header};
 use torii_backend::Verifier;
 use torii_backend::middleware::RequireAuthLayer;
-use torii_backend::models::ServerUserResponse;
 use torii_backend::testing::MockTorii;
 use torii_backend::verify::TokenCacheSettings;
 use tower_layer::Layer;
 use tower_service::Service;
 
+#[path = "../benches/support/bare_get.rs"]
+mod bare_get;
+use bare_get::{bare_get, configured_like_ours};
 #[path = "../benches/support/ok200.rs"]
 mod ok200;
 use ok200::Ok200;
 
 const SAMPLES: usize = 25;
 const WARM_UP: usize = 3;
+/// Pairs of batches for the API call ratio (see [`paired`]).
+const REST_SAMPLES: usize = 400;
+const REST_BATCH: usize = 10;
 
 type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
@@ -53,6 +60,7 @@ fn main() -> Result {
     bench.raw_against_repeat()?;
     bench.layer_against_verify()?;
     bench.rest_get_against_reqwest()?;
+    bench.allocations_per_request()?;
     bench.threads()?;
     bench.cold_stampede()?;
     bench.unknown_kid_flood()?;
@@ -284,40 +292,62 @@ impl Bench<'_> {
             .first_name("Bench")
             .insert()?;
         let client = self.torii.client();
-        let http = torii_backend::reqwest::Client::new();
         let url = format!("{}/api/server/v1/users/{}", self.torii.api_url(), user.id);
         let bearer = format!("Bearer {}", self.torii.secret_key());
-        let batch = 20;
-        let ratio = interleaved(
-            || {
-                self.runtime.block_on(async {
-                    for _ in 0..batch {
-                        let _ = client.users().get(user.id).send().await;
-                    }
-                });
-                batch
-            },
-            || {
-                self.runtime.block_on(async {
-                    for _ in 0..batch {
-                        let response = http
-                            .get(&url)
-                            .header(header::AUTHORIZATION, &bearer)
-                            .header(header::ACCEPT, "application/json")
-                            .send()
-                            .await;
-                        if let Ok(response) = response
-                            && let Ok(body) = response.bytes().await
-                        {
-                            let user = serde_json::from_slice::<ServerUserResponse>(&body);
-                            std::hint::black_box(user).ok();
-                        }
-                    }
-                });
-                batch
-            },
-        );
+        let ours = || {
+            self.runtime.block_on(async {
+                for _ in 0..REST_BATCH {
+                    let _ = client.users().get(user.id).send().await;
+                }
+            });
+            REST_BATCH
+        };
+        let bare = |http: &torii_backend::reqwest::Client| {
+            self.runtime.block_on(async {
+                for _ in 0..REST_BATCH {
+                    bare_get(http, &url, &bearer).await;
+                }
+            });
+            REST_BATCH
+        };
+        let configured = configured_like_ours();
+        let ratio = paired(ours, || bare(&configured));
         println!("ratio rest_get/raw_reqwest_get {ratio:.3}");
+        // The same against a client with no deadline and no user agent (what this figure
+        // compared with until 2026-12-02): the difference is the deadline's timer.
+        let unconfigured = torii_backend::reqwest::Client::new();
+        let ratio = paired(ours, || bare(&unconfigured));
+        eprintln!("  against reqwest::Client::new(): rest_get/raw_reqwest_get {ratio:.3}");
+        // Two bare clients set up alike: what this harness reads when there is no difference.
+        let twin = configured_like_ours();
+        let ratio = paired(|| bare(&twin), || bare(&configured));
+        eprintln!("  noise floor, bare reqwest against bare reqwest: {ratio:.3}");
+        Ok(())
+    }
+
+    /// The allocation counts of `examples/rest_allocations.rs`, run through cargo with this
+    /// build's features: counting needs a global allocator of its own, which would slow the
+    /// figures measured here.
+    fn allocations_per_request(&self) -> Result {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let features = if cfg!(feature = "metrics") {
+            "testing,metrics"
+        } else {
+            "testing"
+        };
+        let output = Command::new(cargo)
+            .args(["run", "--release", "--quiet", "-p", "torii-backend"])
+            .args(["--example", "rest_allocations", "--features", features])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()?;
+        if !output.status.success() {
+            return Err(format!(
+                "rest_allocations failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        print!("{}", String::from_utf8(output.stdout)?);
         Ok(())
     }
 
@@ -463,11 +493,7 @@ impl RawEcdsa {
 /// Runs `a` and `b` in alternating batches (each returns how many operations it ran) and
 /// returns median time per operation of `a` over that of `b`.
 fn interleaved(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f64 {
-    let time = |run: &mut dyn FnMut() -> usize| {
-        let started = Instant::now();
-        let operations = run().max(1);
-        started.elapsed().as_secs_f64() / operations as f64
-    };
+    let time = per_operation;
     for _ in 0..WARM_UP {
         time(&mut a);
         time(&mut b);
@@ -485,6 +511,49 @@ fn interleaved(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f6
         b * 1e6
     );
     a / b
+}
+
+/// The median, over [`REST_SAMPLES`] pairs of adjacent batches, of the time of `a`'s batch
+/// over `b`'s, the order within a pair alternating.
+///
+/// A loopback request takes two cores' worth of scheduling, and on a shared machine its time
+/// jumps between levels (24 µs and 35 µs within one run, here), often enough that the median
+/// of each side falls on a different level and the ratio of medians moves by 0.03 between runs.
+/// A ratio taken within a pair compares the two sides on the same level. Comparing bare
+/// reqwest with itself this way gives 1.000 ± 0.002.
+fn paired(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f64 {
+    let time = per_operation;
+    for _ in 0..WARM_UP {
+        time(&mut a);
+        time(&mut b);
+    }
+    let mut ratios = Vec::with_capacity(REST_SAMPLES);
+    let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
+    for pair in 0..REST_SAMPLES {
+        let (a_time, b_time) = if pair % 2 == 0 {
+            let a_time = time(&mut a);
+            (a_time, time(&mut b))
+        } else {
+            let b_time = time(&mut b);
+            (time(&mut a), b_time)
+        };
+        ratios.push(a_time / b_time);
+        a_times.push(a_time);
+        b_times.push(b_time);
+    }
+    eprintln!(
+        "  ({:.2} µs against {:.2} µs per operation)",
+        median(&mut a_times) * 1e6,
+        median(&mut b_times) * 1e6
+    );
+    median(&mut ratios)
+}
+
+/// Runs `run` once and returns the time per operation it reports.
+fn per_operation(run: &mut dyn FnMut() -> usize) -> f64 {
+    let started = Instant::now();
+    let operations = run().max(1);
+    started.elapsed().as_secs_f64() / operations as f64
 }
 
 fn median(values: &mut [f64]) -> f64 {
