@@ -56,20 +56,26 @@ fn decode(c: &mut Criterion) {
     }
     let http = torii_backend::reqwest::Client::new();
     let bearer = format!("Bearer {}", torii.secret_key());
-    let body = |path: String| {
+    let body = |request: torii_backend::reqwest::RequestBuilder| {
         runtime.block_on(async {
-            let response = http
-                .get(format!("{}/api/server/v1/{path}", torii.api_url()))
+            let response = request
                 .header(header::AUTHORIZATION, &bearer)
                 .send()
                 .await
                 .expect("response");
+            assert!(response.status().is_success(), "{}", response.status());
             response.bytes().await.expect("body")
         })
     };
-    let page = body("users?limit=20".to_owned());
+    let api = format!("{}/api/server/v1", torii.api_url());
+    let page = body(
+        http.post(format!("{api}/users/search?limit=20"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body("{}"),
+    );
     let first: UserPage = serde_json::from_slice(&page).expect("page");
-    let user = body(format!("users/{}", first.items[0].id));
+    assert_eq!(first.items.len(), 20, "a page of 20 users");
+    let user = body(http.get(format!("{api}/users/{}", first.items[0].id)));
 
     let mut group = c.benchmark_group("decode");
     fn both<T: DeserializeOwned>(
