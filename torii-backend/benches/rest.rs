@@ -1,7 +1,8 @@
 //! A Backend API call through our client against the same request with a bare
-//! `reqwest::Client` set up as ours is, both against MockTorii on loopback; and the two ways a 2xx body can be
-//! decoded (plain serde_json, which the client runs, against serde_path_to_error, which it runs
-//! only on a body that does not match). `cargo bench -p torii-backend --bench rest`.
+//! `reqwest::Client` set up as ours is, both against MockTorii on loopback; and the two ways a
+//! 2xx body can be decoded (plain serde_json, which the client runs, against
+//! serde_path_to_error, which it runs only on a body that does not match).
+//! `cargo bench -p torii-backend --bench rest --features testing`.
 
 #[path = "support/bare_get.rs"]
 mod bare_get;

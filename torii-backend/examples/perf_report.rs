@@ -12,7 +12,8 @@
 //! With `--features testing,metrics` (as CI runs it) it also prints what recording metrics costs
 //! a first-seen verification.
 //!
-//! The allocation counts come from `examples/rest_allocations.rs`, which this runs.
+//! The API call ratio is taken from pairs of batches instead (see `paired`). The allocation
+//! counts come from `examples/rest_allocations.rs`, which this runs.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -493,15 +494,14 @@ impl RawEcdsa {
 /// Runs `a` and `b` in alternating batches (each returns how many operations it ran) and
 /// returns median time per operation of `a` over that of `b`.
 fn interleaved(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f64 {
-    let time = per_operation;
     for _ in 0..WARM_UP {
-        time(&mut a);
-        time(&mut b);
+        per_operation(&mut a);
+        per_operation(&mut b);
     }
     let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
     for _ in 0..SAMPLES {
-        a_times.push(time(&mut a));
-        b_times.push(time(&mut b));
+        a_times.push(per_operation(&mut a));
+        b_times.push(per_operation(&mut b));
     }
     let (a, b) = (median(&mut a_times), median(&mut b_times));
     // Absolute times go to stderr, so that stdout stays one line per figure.
@@ -516,26 +516,25 @@ fn interleaved(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f6
 /// The median, over [`REST_SAMPLES`] pairs of adjacent batches, of the time of `a`'s batch
 /// over `b`'s, the order within a pair alternating.
 ///
-/// A loopback request takes two cores' worth of scheduling, and on a shared machine its time
-/// jumps between levels (24 µs and 35 µs within one run, here), often enough that the median
-/// of each side falls on a different level and the ratio of medians moves by 0.03 between runs.
-/// A ratio taken within a pair compares the two sides on the same level. Comparing bare
-/// reqwest with itself this way gives 1.000 ± 0.002.
+/// On a shared machine a loopback request's time jumps between levels (24 µs and 35 µs within
+/// one run, seen on 2026-12-02), often enough that the median of each side can fall on a
+/// different level and a ratio of medians moved by 0.03 between runs. A ratio taken within a
+/// pair compares the two sides on the same level: bare reqwest against itself read 0.998–1.007
+/// this way (the noise floor `rest_get_against_reqwest` prints).
 fn paired(mut a: impl FnMut() -> usize, mut b: impl FnMut() -> usize) -> f64 {
-    let time = per_operation;
     for _ in 0..WARM_UP {
-        time(&mut a);
-        time(&mut b);
+        per_operation(&mut a);
+        per_operation(&mut b);
     }
     let mut ratios = Vec::with_capacity(REST_SAMPLES);
     let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
     for pair in 0..REST_SAMPLES {
         let (a_time, b_time) = if pair % 2 == 0 {
-            let a_time = time(&mut a);
-            (a_time, time(&mut b))
+            let a_time = per_operation(&mut a);
+            (a_time, per_operation(&mut b))
         } else {
-            let b_time = time(&mut b);
-            (time(&mut a), b_time)
+            let b_time = per_operation(&mut b);
+            (per_operation(&mut a), b_time)
         };
         ratios.push(a_time / b_time);
         a_times.push(a_time);

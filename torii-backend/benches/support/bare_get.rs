@@ -2,6 +2,10 @@
 //! `examples/perf_report.rs` and `examples/rest_allocations.rs` include this file by path): the
 //! GET `users().get(id)` sends, with the same headers, its body decoded into the same model.
 
+use http::header;
+use torii_backend::models::ServerUserResponse;
+use torii_backend::reqwest::Client;
+
 /// A bare `reqwest::Client` set up as `Client::builder()` sets up its own: the same user agent
 /// (so the same bytes go on the wire), the same deadline and connect timeout, no redirects.
 /// The deadline is not free (a timer per request), and a user of bare reqwest who wants one
@@ -15,10 +19,6 @@ pub(crate) fn configured_like_ours() -> Client {
         .build()
         .unwrap_or_default()
 }
-
-use http::header;
-use torii_backend::models::ServerUserResponse;
-use torii_backend::reqwest::Client;
 
 /// One GET of `url`; the decoded user is handed to `black_box`, so the decode is not optimized
 /// away. Failures are dropped: the mock answers every one of these.

@@ -100,7 +100,13 @@ impl Request {
             // Room for the template with each `{param}` replaced by a UUID, so that a typical
             // path is written without growing.
             path: String::with_capacity(
-                operation.path_template.len() + UUID_GROWTH * operation.params.len(),
+                operation.path_template.len()
+                    + UUID_GROWTH
+                        * operation
+                            .params
+                            .iter()
+                            .filter(|param| param.location == ParamLocation::Path)
+                            .count(),
             ),
             query: Vec::new(),
             body: None,
