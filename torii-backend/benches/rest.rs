@@ -6,7 +6,7 @@
 
 #[path = "support/bare_get.rs"]
 mod bare_get;
-use bare_get::{bare_get, configured_like_ours};
+use bare_get::{Target, bare_get, configured_like_ours};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header;
 use serde::de::DeserializeOwned;
@@ -19,21 +19,18 @@ fn rest_get(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let torii = runtime.block_on(MockTorii::start()).expect("mock");
-    let user = torii
-        .seed_user()
-        .email("bench@example.com")
-        .first_name("Bench")
-        .insert()
-        .expect("seed");
+    let Target {
+        user_id,
+        url,
+        bearer,
+    } = Target::seed(&torii).expect("seed");
     let client = torii.client();
     let http = configured_like_ours();
-    let url = format!("{}/api/server/v1/users/{}", torii.api_url(), user.id);
-    let bearer = format!("Bearer {}", torii.secret_key());
 
     let mut group = c.benchmark_group("rest");
     group.bench_function("users_get", |b| {
         b.to_async(&runtime)
-            .iter(|| async { client.users().get(user.id).send().await.expect("user") })
+            .iter(|| async { client.users().get(user_id).send().await.expect("user") })
     });
     group.bench_function("raw_reqwest_get", |b| {
         b.to_async(&runtime).iter(|| bare_get(&http, &url, &bearer))

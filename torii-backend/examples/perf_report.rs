@@ -32,7 +32,7 @@ use tower_service::Service;
 
 #[path = "../benches/support/bare_get.rs"]
 mod bare_get;
-use bare_get::{bare_get, configured_like_ours};
+use bare_get::{Target, bare_get, configured_like_ours};
 #[path = "../benches/support/ok200.rs"]
 mod ok200;
 use ok200::Ok200;
@@ -286,19 +286,16 @@ impl Bench<'_> {
     }
 
     fn rest_get_against_reqwest(&self) -> Result {
-        let user = self
-            .torii
-            .seed_user()
-            .email("bench@example.com")
-            .first_name("Bench")
-            .insert()?;
+        let Target {
+            user_id,
+            url,
+            bearer,
+        } = Target::seed(self.torii)?;
         let client = self.torii.client();
-        let url = format!("{}/api/server/v1/users/{}", self.torii.api_url(), user.id);
-        let bearer = format!("Bearer {}", self.torii.secret_key());
         let ours = || {
             self.runtime.block_on(async {
                 for _ in 0..REST_BATCH {
-                    let _ = client.users().get(user.id).send().await;
+                    let _ = client.users().get(user_id).send().await;
                 }
             });
             REST_BATCH

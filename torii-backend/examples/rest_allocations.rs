@@ -11,7 +11,7 @@
 
 #[path = "../benches/support/bare_get.rs"]
 mod bare_get;
-use bare_get::{bare_get, configured_like_ours};
+use bare_get::{Target, bare_get, configured_like_ours};
 use torii_backend::testing::MockTorii;
 
 /// Requests counted on each side, after as many uncounted ones (the connection and the pool
@@ -41,15 +41,13 @@ fn main() -> Result {
         drop(served);
     });
     let torii = receiver.recv()??;
-    let user = torii
-        .seed_user()
-        .email("bench@example.com")
-        .first_name("Bench")
-        .insert()?;
+    let Target {
+        user_id,
+        url,
+        bearer,
+    } = Target::seed(&torii)?;
     let client = torii.client();
     let http = configured_like_ours();
-    let url = format!("{}/api/server/v1/users/{}", torii.api_url(), user.id);
-    let bearer = format!("Bearer {}", torii.secret_key());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -61,7 +59,7 @@ fn main() -> Result {
     let ours = per_request(&|| {
         runtime.block_on(async {
             for _ in 0..COUNTED_REQUESTS {
-                let _ = client.users().get(user.id).send().await;
+                let _ = client.users().get(user_id).send().await;
             }
         })
     });

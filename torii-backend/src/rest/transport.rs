@@ -41,9 +41,6 @@ pub struct Transport {
 struct Inner {
     http: reqwest::Client,
     api_url: Url,
-    /// The API URL's path without its trailing `/` (empty for a bare host): what every request
-    /// path is appended to.
-    base_path: String,
     secret_key: SecretKey,
     authorization: HeaderValue,
     retry: RetryPolicy,
@@ -210,14 +207,13 @@ impl Transport {
     /// The API URL with `path` (already encoded, see [`Request`]) below its own path, and
     /// `query`.
     fn url(&self, path: &str, query: &[(&'static str, String)]) -> Url {
+        // Below the API URL's own path, without its trailing `/` (empty for a bare host).
+        let base_path = self.inner.api_url.path().trim_end_matches('/');
         let mut url = self.inner.api_url.clone();
-        if self.inner.base_path.is_empty() {
+        if base_path.is_empty() {
             url.set_path(path);
         } else {
-            let mut full = String::with_capacity(self.inner.base_path.len() + path.len());
-            full.push_str(&self.inner.base_path);
-            full.push_str(path);
-            url.set_path(&full);
+            url.set_path(&format!("{base_path}{path}"));
         }
         if !query.is_empty() {
             url.query_pairs_mut()
@@ -395,12 +391,10 @@ impl<C: FromTransport> ClientBuilder<C> {
                     .map_err(|_| ConfigError::new("the HTTP client could not be created"))?
             }
         };
-        let base_path = api_url.path().trim_end_matches('/').to_owned();
         Ok(C::from_transport(Transport {
             inner: Arc::new(Inner {
                 http,
                 api_url,
-                base_path,
                 secret_key,
                 authorization,
                 retry: self.retry,
