@@ -90,6 +90,14 @@ pub fn invitation() -> Value {
     })
 }
 
+/// An `EnvironmentInvitationDetailResponse`: the invitation with both metadata bags.
+pub fn invitation_detail() -> Value {
+    let mut detail = invitation();
+    detail["publicMetadata"] = json!({"team": "blue"});
+    detail["privateMetadata"] = json!({"crmAccount": "A-1009"});
+    detail
+}
+
 /// A `UserSessionResponse`.
 pub fn session() -> Value {
     json!({

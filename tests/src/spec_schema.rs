@@ -2,7 +2,8 @@
 //! status: the subset of JSON Schema the spec uses (`type` with `null`, `properties`,
 //! `required`, `items`, `enum`, `$ref`, `additionalProperties`, the `uuid` and `date-time`
 //! formats, `minimum`/`maximum`). An object may not carry a member its schema does not name,
-//! except the problem-detail extension members Torii sends (`code`, `supportId`).
+//! except the problem-detail extension members Torii sends: `code` and `supportId` on every
+//! problem, and `invitationStatus`, which the spec's prose gives `updateMetadata`'s 409.
 
 use torii_backend::chrono::DateTime;
 use torii_backend::serde_json::{self, Value};
@@ -193,7 +194,10 @@ impl Spec {
                         Some(property) => self.check(property, member, &at, problems),
                         None if properties.is_none() => {}
                         None if is_problem_detail
-                            && matches!(name.as_str(), "code" | "supportId") => {}
+                            && matches!(
+                                name.as_str(),
+                                "code" | "supportId" | "invitationStatus"
+                            ) => {}
                         None if schema["additionalProperties"].is_object()
                             || schema["additionalProperties"] == true => {}
                         None => problems.push(format!("{at}: not in the schema")),

@@ -345,3 +345,83 @@ mod older_revision {
         assert_eq!(server.requests().len(), 2, "the 503 was retried once");
     }
 }
+
+/// The server's published revisions as they are, with none of our `x-rust-*` naming: the one
+/// before today's (a service pinned to an older server keeps compiling) and today's itself (the
+/// macro works on a spec we did not write). Names come from tags and operationIds.
+#[cfg(not(torii_no_reference))]
+mod published_revisions {
+    use super::*;
+
+    mod previous {
+        torii_backend::generate_api!("${TORII_REFERENCE_DIR}/server-v1-2026-08-08.json");
+    }
+
+    mod newest {
+        torii_backend::generate_api!("${TORII_REFERENCE_DIR}/server-v1.json");
+    }
+
+    const INVITATION_ID: &str = "01931a73-8b00-7000-8000-0000000000c1";
+
+    fn invitation() -> torii_backend::serde_json::Value {
+        json!({
+            "id": INVITATION_ID,
+            "environmentId": WIDGET_ID,
+            "email": "grace@example.com",
+            "status": "PENDING",
+            "expiresAt": "2026-12-01T00:00:00Z",
+            "createdAt": "2026-11-01T00:00:00Z",
+            "publicMetadata": {"team": "blue"},
+            "privateMetadata": {}
+        })
+    }
+
+    #[test]
+    fn each_revision_has_its_own_operation_table() {
+        assert_eq!(previous::Operation::ALL.len(), 25);
+        assert_eq!(newest::Operation::ALL.len(), 26);
+        assert_eq!(previous::Operation::from_id("updateMetadata"), None);
+        let update = newest::Operation::from_id("updateMetadata").expect("in the newest");
+        assert_eq!(update.method(), Method::PATCH);
+        assert_eq!(
+            update.path_template(),
+            "/api/server/v1/invitations/{invitationId}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_previous_revision_reads_an_invitation_without_its_metadata() {
+        let server = CaptureServer::start().await;
+        let client = previous::Client::builder()
+            .secret_key(TEST_KEY)
+            .api_url(server.url())
+            .build()
+            .expect("client");
+        server.respond(Canned::json(200, &invitation()));
+        let read = client.invitations().get(INVITATION_ID).await.expect("get");
+        assert_eq!(read.email, "grace@example.com");
+    }
+
+    #[tokio::test]
+    async fn the_newest_revision_reads_and_merges_invitation_metadata() {
+        let server = CaptureServer::start().await;
+        let client = newest::Client::builder()
+            .secret_key(TEST_KEY)
+            .api_url(server.url())
+            .build()
+            .expect("client");
+        server.respond(Canned::json(200, &invitation()));
+        let read = client.invitations().get(INVITATION_ID).await.expect("get");
+        assert_eq!(read.public_metadata["team"], "blue");
+        server.respond(Canned::json(200, &invitation()));
+        client
+            .invitations()
+            .update_metadata(INVITATION_ID)
+            .private_metadata(json!({"crm": null}))
+            .await
+            .expect("update metadata");
+        let sent = server.last();
+        assert_eq!(sent.method, Method::PATCH);
+        assert_eq!(sent.json(), json!({"privateMetadata": {"crm": null}}));
+    }
+}

@@ -578,7 +578,17 @@ async fn invitations_from_creation_to_acceptance() {
         .send()
         .await
         .expect("get");
-    assert_eq!(got, invitation);
+    assert_eq!(got.id, invitation.id);
+    assert_eq!(
+        (got.status.clone(), got.expires_at, got.email.as_str()),
+        (
+            InvitationStatus::Pending,
+            invitation.expires_at,
+            "new@example.com"
+        )
+    );
+    assert_eq!(got.public_metadata["team"], "red", "create keeps the bags");
+    assert!(got.private_metadata.is_empty());
     assert_eq!(
         api_error(client.invitations().get(Uuid::nil()).send().await).0,
         404
@@ -633,6 +643,123 @@ async fn invitations_from_creation_to_acceptance() {
         .expect("get");
     assert_eq!(accepted.status, InvitationStatus::Accepted);
     assert!(accepted.accepted_at.is_some());
+}
+
+/// The status, `code` and `invitationStatus` member of a refused metadata update.
+fn not_pending(result: Result<impl std::fmt::Debug, Error>) -> (u16, String, Option<String>) {
+    match result {
+        Err(Error::Api(error)) => (
+            error.status().as_u16(),
+            error.code().unwrap_or_default().to_owned(),
+            error
+                .problem_member("invitationStatus")
+                .and_then(|status| status.as_str())
+                .map(str::to_owned),
+        ),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn invitation_metadata_merges_while_pending_and_is_refused_otherwise() {
+    let (torii, client) = mock().await;
+    let invite = |email: &'static str| {
+        client
+            .invitations()
+            .create(email)
+            .public_metadata(json!({"team": "red", "seats": {"max": 3}}))
+            .private_metadata(json!({"crm": "A-1"}))
+    };
+    let invitation = invite("grace@example.com").await.expect("create");
+    let id = invitation.id;
+
+    let merged = client
+        .invitations()
+        .update_metadata(id)
+        .public_metadata(json!({"team": null, "seats": {"min": 1}}))
+        .await
+        .expect("merge");
+    let expected_public = json!({"seats": {"max": 3, "min": 1}});
+    assert_eq!(
+        json!(merged.public_metadata),
+        expected_public,
+        "deep merge, null removes"
+    );
+    assert_eq!(
+        json!(merged.private_metadata),
+        json!({"crm": "A-1"}),
+        "a bag left out stays"
+    );
+    let read = client.invitations().get(id).await.expect("get");
+    assert_eq!(read, merged, "what get answers is what was stored");
+
+    // Refusals store nothing: the invitation reads the same after each of them.
+    let unchanged = || {
+        let stored = torii.invitation(id).expect("stored");
+        assert_eq!(json!(stored.public_metadata), expected_public);
+        assert_eq!(json!(stored.private_metadata), json!({"crm": "A-1"}));
+    };
+    let neither = client.invitations().update_metadata(id).await;
+    assert_eq!(api_error(neither), (400, "nothing_to_update".into()));
+    unchanged();
+    // 8 KB for both bags together, as at create: each half fits alone, not with the other.
+    let half = "x".repeat(4200);
+    let over = client
+        .invitations()
+        .update_metadata(id)
+        .public_metadata(json!({"notes": half}))
+        .private_metadata(json!({"notes": half}))
+        .await;
+    assert_eq!(api_error(over), (400, "metadata_too_large".into()));
+    unchanged();
+    let fits = client
+        .invitations()
+        .update_metadata(id)
+        .private_metadata(json!({"notes": half}))
+        .await;
+    assert_eq!(
+        fits.expect("within the budget").private_metadata["notes"],
+        half
+    );
+    let unknown = client
+        .invitations()
+        .update_metadata(Uuid::nil())
+        .public_metadata(json!({"team": "blue"}))
+        .await;
+    assert_eq!(api_error(unknown), (404, "not_found".into()));
+
+    // Once accepted, revoked or expired, the invitation is closed to changes: 409 with its
+    // state, and its bags as they were.
+    let accepted = invite("ada@example.com").await.expect("create").id;
+    torii.accept_invitation(accepted).expect("accept");
+    let revoked = invite("alan@example.com").await.expect("create").id;
+    client.invitations().revoke(revoked).await.expect("revoke");
+    let expired = invite("edsger@example.com").await.expect("create").id;
+    assert_eq!(
+        torii.expire_invitation(expired).expect("expire").status,
+        InvitationStatus::Expired
+    );
+    for (closed, state) in [
+        (accepted, "ACCEPTED"),
+        (revoked, "REVOKED"),
+        (expired, "EXPIRED"),
+    ] {
+        let refused = client
+            .invitations()
+            .update_metadata(closed)
+            .public_metadata(json!({"team": "blue"}))
+            .await;
+        assert_eq!(
+            not_pending(refused),
+            (409, "invitation_not_pending".into(), Some(state.into())),
+            "{state}"
+        );
+        let stored = torii.invitation(closed).expect("stored");
+        assert_eq!(
+            stored.public_metadata["team"], "red",
+            "{state}: nothing stored"
+        );
+    }
 }
 
 #[tokio::test]

@@ -38,6 +38,15 @@ fn fixture() -> &'static Fixture {
         torii
             .add_member(organization.id, user.id, "admin")
             .expect("member");
+        let invitation = runtime
+            .block_on(
+                torii
+                    .client()
+                    .invitations()
+                    .create("grace@example.com")
+                    .send(),
+            )
+            .expect("invitation");
         let addr = torii_tests::mock::api_addr(&torii);
         Fixture {
             runtime,
@@ -47,6 +56,7 @@ fn fixture() -> &'static Fixture {
                 ("{userId}", user.id.to_string()),
                 ("{memberUserId}", user.id.to_string()),
                 ("{organizationId}", organization.id.to_string()),
+                ("{invitationId}", invitation.id.to_string()),
             ],
             document: torii_tests::reference::repo_json("spec/server-v1.json"),
             spec: Spec::ours(),

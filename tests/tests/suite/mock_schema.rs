@@ -456,8 +456,36 @@ async fn every_answer_of_every_operation_matches_the_spec() {
                 call_owned("get", "GET", format!("/invitations/{id}"), 200),
                 call_owned("get", "GET", format!("/invitations/{unknown}"), 404),
                 call_owned("resend", "POST", format!("/invitations/{id}/resend"), 200),
+                self::call(
+                    "updateMetadata",
+                    "PATCH",
+                    format!("/invitations/{id}"),
+                    Some(r#"{"publicMetadata":{"team":"red"}}"#),
+                    200,
+                ),
+                self::call(
+                    "updateMetadata",
+                    "PATCH",
+                    format!("/invitations/{id}"),
+                    Some("{}"),
+                    400,
+                ),
+                self::call(
+                    "updateMetadata",
+                    "PATCH",
+                    format!("/invitations/{unknown}"),
+                    Some(r#"{"privateMetadata":{}}"#),
+                    404,
+                ),
                 call_owned("revoke", "DELETE", format!("/invitations/{id}"), 200),
                 call_owned("resend", "POST", format!("/invitations/{id}/resend"), 400),
+                self::call(
+                    "updateMetadata",
+                    "PATCH",
+                    format!("/invitations/{id}"),
+                    Some(r#"{"privateMetadata":{}}"#),
+                    409,
+                ),
             ]);
             invitation = Some(id);
         }

@@ -454,7 +454,7 @@ async fn invitations_impersonation_and_allowed_origins() {
         })),
     );
 
-    server.respond(Canned::json(200, &samples::invitation()));
+    server.respond(Canned::json(200, &samples::invitation_detail()));
     let invitation = torii.invitations().get(INVITATION_ID).await.expect("get");
     expect(
         &server,
@@ -464,6 +464,46 @@ async fn invitations_impersonation_and_allowed_origins() {
         None,
     );
     assert_eq!(invitation.email, "grace@example.com");
+    assert_eq!(invitation.public_metadata["team"], "blue");
+    assert_eq!(invitation.private_metadata["crmAccount"], "A-1009");
+
+    // updateMetadata: the bags given, and only those; a null inside a bag goes as null (the
+    // server removes that key), and a bag left out is absent, not `{}`.
+    for (builder, body) in [
+        (
+            torii
+                .invitations()
+                .update_metadata(INVITATION_ID)
+                .public_metadata(json!({"team": "green"}))
+                .private_metadata(json!({"crmAccount": "A-2000"})),
+            json!({"publicMetadata": {"team": "green"}, "privateMetadata": {"crmAccount": "A-2000"}}),
+        ),
+        (
+            torii
+                .invitations()
+                .update_metadata(INVITATION_ID)
+                .private_metadata(json!({"crmAccount": "A-2000"})),
+            json!({"privateMetadata": {"crmAccount": "A-2000"}}),
+        ),
+        (
+            torii
+                .invitations()
+                .update_metadata(invitation.id)
+                .public_metadata(json!({"team": null, "seats": {"max": 5}})),
+            json!({"publicMetadata": {"team": null, "seats": {"max": 5}}}),
+        ),
+    ] {
+        server.respond(Canned::json(200, &samples::invitation_detail()));
+        let updated = builder.await.expect("update_metadata");
+        expect(
+            &server,
+            Method::PATCH,
+            &format!("/invitations/{INVITATION_ID}"),
+            &[],
+            Some(body),
+        );
+        assert_eq!(updated.private_metadata["crmAccount"], "A-1009");
+    }
 
     server.respond(Canned::json(200, &samples::invitation()));
     torii
@@ -571,8 +611,57 @@ fn every_operation_of_the_spec_is_called_above() {
             }
         }
     }
-    assert_eq!(count, 25, "the spec has 25 operations today");
+    assert_eq!(count, 26, "the spec has 26 operations today");
     assert!(missing.is_empty(), "operations never called: {missing:#?}");
+}
+
+/// A member of the problem body beyond `code` is one call away: at the top level, or under the
+/// problem's `properties`; a 409 is answered once, never retried.
+#[tokio::test]
+async fn problem_members_are_read_from_the_error() {
+    let server = CaptureServer::start().await;
+    let torii = server.client();
+    let refuse = |body: Value| {
+        server.respond(Canned::problem(409, &body));
+        torii
+            .invitations()
+            .update_metadata(INVITATION_ID)
+            .public_metadata(json!({"team": "green"}))
+    };
+
+    let mut top_level = samples::problem(409, "invitation_not_pending", "accepted");
+    top_level["invitationStatus"] = json!("ACCEPTED");
+    let Err(Error::Api(refused)) = refuse(top_level).await else {
+        panic!("a 409")
+    };
+    assert_eq!(
+        refused.problem_member("invitationStatus"),
+        Some(&json!("ACCEPTED"))
+    );
+    assert_eq!(
+        refused.problem_member("code"),
+        Some(&json!("invitation_not_pending"))
+    );
+    assert_eq!(refused.problem_member("nonesuch"), None);
+
+    let mut nested = samples::problem(409, "invitation_patch_conflict", "could not settle");
+    nested["properties"] = json!({"invitationStatus": "PENDING"});
+    let Err(Error::Api(conflict)) = refuse(nested).await else {
+        panic!("a 409")
+    };
+    assert_eq!(
+        conflict.problem_member("invitationStatus"),
+        Some(&json!("PENDING"))
+    );
+    assert_eq!(conflict.attempts(), 1, "a 409 is not retried");
+    assert!(!conflict.is_retryable());
+    assert_eq!(server.requests().len(), 2, "one request per call");
+
+    server.respond(Canned::raw(409, "text/plain", "conflict"));
+    let Err(Error::Api(plain)) = torii.invitations().get(INVITATION_ID).await else {
+        panic!("a 409")
+    };
+    assert_eq!(plain.problem_member("invitationStatus"), None, "not JSON");
 }
 
 #[tokio::test]

@@ -28,6 +28,8 @@ struct ApiErrorInner {
     support_id: Option<String>,
     message: String,
     body: String,
+    /// The body parsed, when it is a JSON object.
+    members: Option<serde_json::Map<String, Value>>,
     retry_after: Option<Duration>,
     operation: &'static OperationSpec,
     url_path: String,
@@ -43,11 +45,12 @@ impl ApiError {
         body: &[u8],
     ) -> Self {
         let body = String::from_utf8_lossy(body).into_owned();
-        let json: Option<Value> = serde_json::from_str(&body).ok();
+        let members = match serde_json::from_str(&body) {
+            Ok(Value::Object(members)) => Some(members),
+            _ => None,
+        };
         let field = |name: &str| -> Option<String> {
-            let json = json.as_ref()?;
-            json.get(name)
-                .or_else(|| json.get("properties").and_then(|p| p.get(name)))
+            problem_member(members.as_ref(), name)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
@@ -66,6 +69,7 @@ impl ApiError {
             support_id: field("supportId"),
             message,
             body,
+            members,
             retry_after: parse_retry_after(headers),
             operation,
             url_path: url_path.to_owned(),
@@ -99,6 +103,39 @@ impl ApiError {
     /// The response body as received (lossily decoded as UTF-8).
     pub fn body(&self) -> &str {
         &self.inner.body
+    }
+
+    /// A member of the problem body, read as [`code`](Self::code) is: the top-level member
+    /// `name`, or failing that the one under the problem's `properties`. `None` when the body
+    /// is not a JSON object or has no such member.
+    ///
+    /// Some refusals carry more than a code. `invitations().update_metadata(..)` answers 409
+    /// `invitation_not_pending` with the invitation's state in `invitationStatus`:
+    ///
+    /// ```no_run
+    /// # async fn run(torii: torii_backend::Client, id: torii_backend::uuid::Uuid) {
+    /// use torii_backend::{Error, serde_json::json};
+    ///
+    /// let answer = torii
+    ///     .invitations()
+    ///     .update_metadata(id)
+    ///     .public_metadata(json!({ "plan": "team" }))
+    ///     .send()
+    ///     .await;
+    /// if let Err(Error::Api(refused)) = &answer {
+    ///     if refused.code() == Some("invitation_not_pending") {
+    ///         let state = refused.problem_member("invitationStatus").and_then(|s| s.as_str());
+    ///         println!("the invitation is {}", state.unwrap_or("no longer pending"));
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// The same operation's 409 `invitation_patch_conflict` means the server could not settle
+    /// the invitation's state: a server fault. The client does not retry it (409 is not a
+    /// retryable status), and neither should a caller's loop.
+    pub fn problem_member(&self, name: &str) -> Option<&Value> {
+        problem_member(self.inner.members.as_ref(), name)
     }
 
     /// How long the server asked to wait before retrying (`Retry-After`, as seconds or a
@@ -164,6 +201,17 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The member `name` of a problem body: top level first, then under `properties`.
+fn problem_member<'a>(
+    members: Option<&'a serde_json::Map<String, Value>>,
+    name: &str,
+) -> Option<&'a Value> {
+    let members = members?;
+    members
+        .get(name)
+        .or_else(|| members.get("properties")?.get(name))
+}
 
 /// The request did not complete: the connection failed, timed out, or broke.
 #[derive(Debug)]

@@ -23,6 +23,11 @@
 //!   `null` inside a bag removes that key; the three bags of a user may hold 8 KB together
 //!   (organization and membership bags 8 KB each); delete is a soft delete after which the user
 //!   answers 403, so a second delete is 403; ban revokes every session.
+//! - Invitations keep both metadata bags from `create` (8 KB together) and `get` answers them.
+//!   `updateMetadata` deep-merges into a pending invitation within the same budget, refuses a
+//!   body naming neither bag (400 `nothing_to_update`), and answers 409
+//!   `invitation_not_pending` with the state in `invitationStatus` once the invitation is
+//!   accepted, revoked or expired.
 //! - Search applies every filter of `ServerUserSearchRequest`. Deleted users are only listed
 //!   when `statuses` asks for them.
 //! - Every listing is ordered by id (ids are time-ordered, so this is creation order; members
@@ -33,7 +38,8 @@
 //!
 //! - Seeding: [`MockTorii::seed_user`], [`MockTorii::create_session`],
 //!   [`MockTorii::create_organization`], [`MockTorii::add_member`],
-//!   [`MockTorii::accept_invitation`].
+//!   [`MockTorii::accept_invitation`], [`MockTorii::expire_invitation`]; reading back
+//!   [`MockTorii::user`] and [`MockTorii::invitation`] as stored.
 //! - Faults ([`ApiFault`]): for the next requests ([`MockTorii::fail_next`]) or the next
 //!   requests to one operation ([`MockTorii::fail_operation`]).
 //! - Counting: [`MockTorii::calls`] per operation, faulted requests included.

@@ -195,6 +195,18 @@ pub(super) async fn get_invitation(State(api): Api, Path(invitation_id): Path<St
     )
 }
 
+pub(super) async fn update_invitation_metadata(
+    State(api): Api,
+    Path(invitation_id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let invitation_id = parse_id(&invitation_id)?;
+    json(
+        api.store()
+            .update_invitation_metadata(invitation_id, parse_body(&body)?, Utc::now())?,
+    )
+}
+
 pub(super) async fn resend_invitation(
     State(api): Api,
     Path(invitation_id): Path<String>,

@@ -30,8 +30,8 @@ use super::MockTorii;
 use super::server::DropConnection;
 use crate::Operation;
 use crate::models::{
-    ServerOrganizationMemberResponse, ServerOrganizationResponse, ServerUserResponse,
-    UserSessionResponse,
+    EnvironmentInvitationDetailResponse, ServerOrganizationMemberResponse,
+    ServerOrganizationResponse, ServerUserResponse, UserSessionResponse,
 };
 use faults::FaultPlan;
 use problem::problem_response;
@@ -124,6 +124,7 @@ fn handler(operation: Operation) -> MethodRouter<Arc<ApiState>> {
         Operation::ListInvitations => on(method, list_invitations),
         Operation::CreateInvitation => on(method, create_invitation),
         Operation::GetInvitation => on(method, get_invitation),
+        Operation::UpdateInvitationMetadata => on(method, update_invitation_metadata),
         Operation::RevokeInvitation => on(method, revoke_invitation),
         Operation::ResendInvitation => on(method, resend_invitation),
     }
@@ -327,6 +328,26 @@ impl MockTorii {
         self.api
             .store()
             .accept_invitation(invitation_id, chrono::Utc::now())
+    }
+
+    /// The invitation `id` as stored, with its metadata and its status as of now.
+    pub fn invitation(&self, id: Uuid) -> Option<EnvironmentInvitationDetailResponse> {
+        self.api.store().invitation(id, chrono::Utc::now()).ok()
+    }
+
+    /// Lets a pending invitation lapse now, as if its expiry had passed: from then on it reads
+    /// as `EXPIRED` and can no longer be accepted, resent, revoked or changed.
+    ///
+    /// # Errors
+    ///
+    /// 404 for an unknown invitation, 400 when it is not pending.
+    pub fn expire_invitation(
+        &self,
+        invitation_id: Uuid,
+    ) -> Result<EnvironmentInvitationDetailResponse, MockError> {
+        self.api
+            .store()
+            .expire_invitation(invitation_id, chrono::Utc::now())
     }
 
     /// How many impersonation tokens were minted.

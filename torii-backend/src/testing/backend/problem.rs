@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 /// Why the mock refused a request or a seeding call: the status, the machine-readable `code`
 /// and a message, exactly as the mock's HTTP answer would carry them.
@@ -15,6 +15,8 @@ pub struct MockError {
     status: StatusCode,
     code: &'static str,
     detail: String,
+    /// Members beside the standard ones, such as `invitationStatus`.
+    members: Map<String, Value>,
 }
 
 impl MockError {
@@ -23,7 +25,14 @@ impl MockError {
             status,
             code,
             detail: detail.into(),
+            members: Map::new(),
         }
+    }
+
+    /// The refusal with one more member in its problem body.
+    pub(crate) fn with_member(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.members.insert(name.to_owned(), value.into());
+        self
     }
 
     pub(crate) fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -62,6 +71,11 @@ impl MockError {
     pub fn detail(&self) -> &str {
         &self.detail
     }
+
+    /// A member of the problem body beside the standard ones, such as `invitationStatus`.
+    pub fn problem_member(&self, name: &str) -> Option<&Value> {
+        self.members.get(name)
+    }
 }
 
 impl fmt::Display for MockError {
@@ -74,15 +88,25 @@ impl std::error::Error for MockError {}
 
 impl IntoResponse for MockError {
     fn into_response(self) -> Response {
-        problem_response(self.status, self.code, &self.detail)
+        problem_response_with(self.status, self.code, &self.detail, self.members)
     }
 }
 
 /// A problem+json response; every one gets a fresh `supportId`, as real ones do.
 pub(crate) fn problem_response(status: StatusCode, code: &str, detail: &str) -> Response {
+    problem_response_with(status, code, detail, Map::new())
+}
+
+/// A problem+json response with `members` beside the standard ones.
+fn problem_response_with(
+    status: StatusCode,
+    code: &str,
+    detail: &str,
+    members: Map<String, Value>,
+) -> Response {
     static SUPPORT_IDS: AtomicU64 = AtomicU64::new(1);
     let support_id = format!("mock-{:08}", SUPPORT_IDS.fetch_add(1, Ordering::Relaxed));
-    let body = json!({
+    let mut body = json!({
         "type": format!("https://torii.so/problems/{code}"),
         "title": status.canonical_reason().unwrap_or("Error"),
         "status": status.as_u16(),
@@ -90,6 +114,11 @@ pub(crate) fn problem_response(status: StatusCode, code: &str, detail: &str) -> 
         "code": code,
         "supportId": support_id,
     });
+    if let Value::Object(standard) = &mut body {
+        for (name, value) in members {
+            standard.entry(name).or_insert(value);
+        }
+    }
     (
         status,
         [(header::CONTENT_TYPE, "application/problem+json")],

@@ -1,4 +1,5 @@
-//! Invitations: created, resent, revoked and accepted.
+//! Invitations: created, read with their metadata, resent, revoked, accepted, and their
+//! metadata merged while they are pending.
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -7,11 +8,21 @@ use super::*;
 use crate::models::*;
 use crate::testing::backend::problem::MockError;
 
-#[derive(Debug, Clone)]
-pub(super) struct Invitation {
-    pub(super) response: EnvironmentInvitationResponse,
-    pub(super) public_metadata: JsonObject,
-    pub(super) private_metadata: JsonObject,
+/// An invitation as stored: the detail model, which holds everything the summary has.
+pub(super) type Invitation = EnvironmentInvitationDetailResponse;
+
+/// The summary the listing, `create` and `resend` answer with.
+fn summary(invitation: &Invitation) -> EnvironmentInvitationResponse {
+    EnvironmentInvitationResponse {
+        id: invitation.id,
+        environment_id: invitation.environment_id,
+        email: invitation.email.clone(),
+        status: invitation.status.clone(),
+        expires_at: invitation.expires_at,
+        created_at: invitation.created_at,
+        accepted_at: invitation.accepted_at,
+        revoked_at: invitation.revoked_at,
+    }
 }
 
 impl Store {
@@ -37,11 +48,8 @@ impl Store {
         }
         let public_metadata = strip_nulls(request.public_metadata);
         let private_metadata = strip_nulls(request.private_metadata);
-        check_budget(
-            &[&public_metadata, &private_metadata],
-            "the invitation's metadata",
-        )?;
-        let response = EnvironmentInvitationResponse {
+        check_invitation_budget(&public_metadata, &private_metadata)?;
+        let invitation = Invitation {
             id: self.ids.next(),
             environment_id: self.environment_id,
             email: request.email,
@@ -50,32 +58,26 @@ impl Store {
             created_at: now,
             accepted_at: None,
             revoked_at: None,
+            public_metadata,
+            private_metadata,
         };
-        self.invitations.insert(
-            response.id,
-            Invitation {
-                response: response.clone(),
-                public_metadata,
-                private_metadata,
-            },
-        );
-        Ok(response)
+        let answer = summary(&invitation);
+        self.invitations.insert(invitation.id, invitation);
+        Ok(answer)
     }
 
-    pub(crate) fn invitation(
-        &self,
-        id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<EnvironmentInvitationResponse, MockError> {
-        let invitation = self
+    /// The invitation with its metadata, its status as of `now` (a pending one past its
+    /// expiry reads as expired).
+    pub(crate) fn invitation(&self, id: Uuid, now: DateTime<Utc>) -> Result<Invitation, MockError> {
+        let mut invitation = self
             .invitations
             .get(&id)
-            .ok_or_else(|| MockError::not_found("invitation", id))?;
-        let mut response = invitation.response.clone();
-        if response.status == InvitationStatus::Pending && response.expires_at <= now {
-            response.status = InvitationStatus::Expired;
+            .ok_or_else(|| MockError::not_found("invitation", id))?
+            .clone();
+        if invitation.status == InvitationStatus::Pending && invitation.expires_at <= now {
+            invitation.status = InvitationStatus::Expired;
         }
-        Ok(response)
+        Ok(invitation)
     }
 
     pub(crate) fn list_invitations(
@@ -88,7 +90,7 @@ impl Store {
         let current: Vec<(Uuid, EnvironmentInvitationResponse)> = self
             .invitations
             .keys()
-            .filter_map(|id| Some((*id, self.invitation(*id, now).ok()?)))
+            .filter_map(|id| Some((*id, summary(&self.invitation(*id, now).ok()?))))
             .filter(|(_, invitation)| {
                 statuses.is_empty()
                     || statuses
@@ -100,6 +102,7 @@ impl Store {
         paging.page(current.iter().map(|(id, invitation)| (*id, invitation)))
     }
 
+    /// The invitation, to change, when it is still pending.
     pub(super) fn pending_invitation(
         &mut self,
         id: Uuid,
@@ -107,10 +110,7 @@ impl Store {
     ) -> Result<&mut Invitation, MockError> {
         let status = self.invitation(id, now)?.status;
         if status != InvitationStatus::Pending {
-            return Err(MockError::bad_request(
-                "invitation_not_pending",
-                format!("invitation {id} is {}", status.as_str()),
-            ));
+            return Err(not_pending(http::StatusCode::BAD_REQUEST, id, &status));
         }
         self.invitations
             .get_mut(&id)
@@ -124,9 +124,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<EnvironmentInvitationResponse, MockError> {
         let invitation = self.pending_invitation(id, now)?;
-        let lifetime = invitation.response.expires_at - invitation.response.created_at;
-        invitation.response.expires_at = now + lifetime;
-        Ok(invitation.response.clone())
+        let lifetime = invitation.expires_at - invitation.created_at;
+        invitation.expires_at = now + lifetime;
+        Ok(summary(invitation))
     }
 
     /// Safe to repeat on a revoked invitation; an accepted or expired one cannot be revoked.
@@ -139,9 +139,48 @@ impl Store {
             return Ok(());
         }
         let invitation = self.pending_invitation(id, now)?;
-        invitation.response.status = InvitationStatus::Revoked;
-        invitation.response.revoked_at = Some(now);
+        invitation.status = InvitationStatus::Revoked;
+        invitation.revoked_at = Some(now);
         Ok(())
+    }
+
+    /// Deep-merges the bags of `request` into a pending invitation; both bags together must
+    /// stay within the budget, as at `create`. A refused request changes nothing.
+    pub(crate) fn update_invitation_metadata(
+        &mut self,
+        id: Uuid,
+        request: UpdateEnvironmentInvitationMetadataRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation, MockError> {
+        let status = self.invitation(id, now)?.status;
+        if status != InvitationStatus::Pending {
+            // The spec gives this operation a 409 with the state in `invitationStatus`.
+            return Err(not_pending(http::StatusCode::CONFLICT, id, &status)
+                .with_member("invitationStatus", status.as_str()));
+        }
+        let invitation = self.pending_invitation(id, now)?;
+        let (public, private) = merged_bags(
+            &invitation.public_metadata,
+            &invitation.private_metadata,
+            request.public_metadata,
+            request.private_metadata,
+        )?;
+        check_invitation_budget(&public, &private)?;
+        invitation.public_metadata = public;
+        invitation.private_metadata = private;
+        Ok(invitation.clone())
+    }
+
+    /// Moves a pending invitation's expiry to `now`, so that it reads as expired from then on.
+    pub(crate) fn expire_invitation(
+        &mut self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation, MockError> {
+        let invitation = self.pending_invitation(id, now)?;
+        invitation.expires_at = now;
+        let id = invitation.id;
+        self.invitation(id, now)
     }
 
     /// What happens when the invitee follows the link: a user with the invitation's metadata.
@@ -153,7 +192,7 @@ impl Store {
         let invitation = self.pending_invitation(id, now)?.clone();
         let user = self.create_user(
             CreateUserRequest {
-                email: Some(Some(invitation.response.email.clone())),
+                email: Some(Some(invitation.email)),
                 public_metadata: Some(invitation.public_metadata),
                 private_metadata: Some(invitation.private_metadata),
                 ..CreateUserRequest::default()
@@ -161,11 +200,23 @@ impl Store {
             now,
         )?;
         if let Some(invitation) = self.invitations.get_mut(&id) {
-            invitation.response.status = InvitationStatus::Accepted;
-            invitation.response.accepted_at = Some(now);
+            invitation.status = InvitationStatus::Accepted;
+            invitation.accepted_at = Some(now);
         }
         Ok(user)
     }
+}
+
+fn not_pending(status: http::StatusCode, id: Uuid, state: &InvitationStatus) -> MockError {
+    MockError::new(
+        status,
+        "invitation_not_pending",
+        format!("invitation {id} is {}", state.as_str()),
+    )
+}
+
+fn check_invitation_budget(public: &JsonObject, private: &JsonObject) -> Result<(), MockError> {
+    check_budget(&[public, private], "the invitation's metadata")
 }
 
 #[cfg(test)]

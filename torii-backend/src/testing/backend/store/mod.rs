@@ -174,12 +174,15 @@ pub(super) fn strip_nulls(bag: JsonObject) -> JsonObject {
     clean
 }
 
-pub(super) fn merge_bags(
-    public: &mut JsonObject,
-    private: &mut JsonObject,
-    request: UpdateOrganizationMetadataRequest,
-) -> Result<(), MockError> {
-    if request.public_metadata.is_none() && request.private_metadata.is_none() {
+/// Both bags after merging the patches the request names into them; a request naming neither
+/// is refused. The stored bags are untouched, so a budget check can still refuse the result.
+pub(super) fn merged_bags(
+    public: &JsonObject,
+    private: &JsonObject,
+    public_patch: Option<JsonObject>,
+    private_patch: Option<JsonObject>,
+) -> Result<(JsonObject, JsonObject), MockError> {
+    if public_patch.is_none() && private_patch.is_none() {
         return Err(MockError::bad_request(
             "nothing_to_update",
             "send publicMetadata, privateMetadata or both",
@@ -187,12 +190,27 @@ pub(super) fn merge_bags(
     }
     let mut new_public = public.clone();
     let mut new_private = private.clone();
-    if let Some(patch) = request.public_metadata {
+    if let Some(patch) = public_patch {
         merge(&mut new_public, patch);
     }
-    if let Some(patch) = request.private_metadata {
+    if let Some(patch) = private_patch {
         merge(&mut new_private, patch);
     }
+    Ok((new_public, new_private))
+}
+
+/// An organization's or a membership's bags after the merge, each within the budget alone.
+pub(super) fn merge_bags(
+    public: &mut JsonObject,
+    private: &mut JsonObject,
+    request: UpdateOrganizationMetadataRequest,
+) -> Result<(), MockError> {
+    let (new_public, new_private) = merged_bags(
+        public,
+        private,
+        request.public_metadata,
+        request.private_metadata,
+    )?;
     check_budget(&[&new_public], "publicMetadata")?;
     check_budget(&[&new_private], "privateMetadata")?;
     *public = new_public;
