@@ -70,6 +70,8 @@
 // Generated code names this crate `::torii_backend`, also when it is generated here.
 extern crate self as torii_backend;
 
+#[cfg(any(feature = "api", feature = "verify"))]
+mod env;
 mod error;
 #[cfg(fuzzing)]
 #[doc(hidden)]

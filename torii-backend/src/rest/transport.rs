@@ -313,6 +313,25 @@ impl<C: FromTransport> ClientBuilder<C> {
         }
     }
 
+    /// The secret key from `TORII_SECRET_KEY` and, when it is set, the API URL from
+    /// `TORII_API_URL`: the variables `torii-mock` prints. `Client::from_env()` is this and
+    /// `build()`; generated code reaches it, users call `Client::from_env()`.
+    #[doc(hidden)]
+    pub fn env_settings(self) -> Result<Self, ConfigError> {
+        self.lookup_settings(&crate::env::process)
+    }
+
+    pub(crate) fn lookup_settings(
+        mut self,
+        lookup: crate::env::Lookup<'_>,
+    ) -> Result<Self, ConfigError> {
+        self.secret_key = Some(crate::env::required(lookup, crate::env::SECRET_KEY)?);
+        if let Some(api_url) = crate::env::optional(lookup, crate::env::API_URL)? {
+            self.api_url = api_url;
+        }
+        Ok(self)
+    }
+
     /// The environment's secret key (`sk_live_…` or `sk_test_…`). Required.
     pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
         self.secret_key = Some(secret_key.into());

@@ -36,8 +36,8 @@ pub enum JwksFault {
 
 pub(super) struct IssuerState {
     pub(super) issuer: String,
-    /// The default `pid` of minted tokens.
-    environment: String,
+    /// The default `pid` of minted tokens: an import may change it.
+    environment: Mutex<String>,
     keys: Mutex<Vec<Arc<SigningKey>>>,
     fetches: AtomicUsize,
     fault: Mutex<Option<JwksFault>>,
@@ -48,7 +48,7 @@ impl IssuerState {
     pub(super) fn new(issuer: String, environment: String) -> Self {
         Self {
             issuer,
-            environment,
+            environment: Mutex::new(environment),
             keys: Mutex::new(Vec::new()),
             fetches: AtomicUsize::new(0),
             fault: Mutex::new(None),
@@ -60,6 +60,63 @@ impl IssuerState {
         self.keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    #[cfg_attr(not(feature = "api"), allow(dead_code))]
+    pub(super) fn set_environment(&self, environment: String) {
+        *self
+            .environment
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = environment;
+    }
+
+    /// A token builder with the defaults [`MockTorii::token`] documents.
+    pub(super) fn token(self: &Arc<Self>) -> TokenBuilder {
+        let now = unix_now();
+        let environment = self
+            .environment
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("sub".into(), json!("user_test"));
+        claims.insert("pid".into(), json!(environment));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now + 300));
+        TokenBuilder {
+            state: Arc::clone(self),
+            header: Map::new(),
+            claims,
+            signing_kid: None,
+        }
+    }
+
+    /// A new current key with a fresh `kid`, which it returns.
+    pub(super) fn rotate_key(&self) -> String {
+        let mut keys = self.keys();
+        // An imported key set may already hold the next number's kid.
+        let kid = std::iter::repeat_with(|| {
+            format!("mock-key-{}", self.next_kid.fetch_add(1, Ordering::Relaxed))
+        })
+        .find(|kid| keys.iter().all(|key| key.kid() != kid))
+        .unwrap_or_default();
+        keys.push(Arc::new(SigningKey::generate(&kid)));
+        kid
+    }
+
+    /// Removes the key `kid`; whether there was one.
+    pub(super) fn remove_key(&self, kid: &str) -> bool {
+        let mut keys = self.keys();
+        let before = keys.len();
+        keys.retain(|key| key.kid() != kid);
+        keys.len() != before
+    }
+
+    /// Replaces every key (the last one current), as an import does.
+    #[cfg_attr(not(feature = "api"), allow(dead_code))]
+    pub(super) fn replace_keys(&self, keys: Vec<SigningKey>) {
+        *self.keys() = keys.into_iter().map(Arc::new).collect();
     }
 
     fn fault(&self) -> Option<JwksFault> {
@@ -93,30 +150,13 @@ impl MockTorii {
     /// `env_test` without),
     /// issued now, expiring in 5 minutes, signed with the current key.
     pub fn token(&self) -> TokenBuilder {
-        let now = unix_now();
-        let mut claims = Map::new();
-        claims.insert("iss".into(), json!(self.issuer.issuer));
-        claims.insert("sub".into(), json!("user_test"));
-        claims.insert("pid".into(), json!(self.issuer.environment));
-        claims.insert("iat".into(), json!(now));
-        claims.insert("exp".into(), json!(now + 300));
-        TokenBuilder {
-            state: Arc::clone(&self.issuer),
-            header: Map::new(),
-            claims,
-            signing_kid: None,
-        }
+        self.issuer.token()
     }
 
     /// Adds a new signing key with a fresh `kid` and makes it current; older keys stay in the
     /// JWKS (as during a real rotation). Returns the new `kid`.
     pub fn rotate_key(&self) -> String {
-        let kid = format!(
-            "mock-key-{}",
-            self.issuer.next_kid.fetch_add(1, Ordering::Relaxed)
-        );
-        self.add_key(&kid);
-        kid
+        self.issuer.rotate_key()
     }
 
     /// Adds a new signing key with this `kid` and makes it current (two mocks given the same
@@ -128,7 +168,7 @@ impl MockTorii {
     /// Removes the key `kid` from the JWKS; tokens it signed stop verifying once verifiers
     /// refetch.
     pub fn remove_key(&self, kid: &str) {
-        self.issuer.keys().retain(|key| key.kid() != kid);
+        self.issuer.remove_key(kid);
     }
 
     /// The `kid` of the current signing key.

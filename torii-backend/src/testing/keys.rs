@@ -6,10 +6,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-/// A P-256 key pair with a `kid`.
+/// A P-256 key pair with a `kid`, and its PKCS#8 document, which a snapshot carries so that
+/// tokens signed before a restart still verify after it.
 pub(crate) struct SigningKey {
     kid: String,
     pair: EcdsaKeyPair,
+    pkcs8: Vec<u8>,
 }
 
 impl SigningKey {
@@ -23,12 +25,23 @@ impl SigningKey {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
             .expect("the system random generator works");
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
-            .expect("a freshly generated PKCS#8 key parses");
-        Self {
+        Self::from_pkcs8(kid, pkcs8.as_ref()).expect("a freshly generated PKCS#8 key parses")
+    }
+
+    /// The key in a PKCS#8 document, `None` when it is not a P-256 key pair.
+    pub(crate) fn from_pkcs8(kid: impl Into<String>, pkcs8: &[u8]) -> Option<Self> {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).ok()?;
+        Some(Self {
             kid: kid.into(),
             pair,
-        }
+            pkcs8: pkcs8.to_vec(),
+        })
+    }
+
+    /// The PKCS#8 document of the key pair: private key material.
+    #[cfg_attr(not(feature = "api"), allow(dead_code))]
+    pub(crate) fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
     }
 
     pub(crate) fn kid(&self) -> &str {

@@ -81,6 +81,27 @@ impl Verifier {
         Self::builder(issuer).build()
     }
 
+    /// A verifier with every default for the issuer in `TORII_ISSUER`, the variable
+    /// `torii-mock` prints (so a service pointed at it needs no code change).
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), torii_backend::ConfigError> {
+    /// let verifier = torii_backend::Verifier::from_env()?;
+    /// # let _ = verifier; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming `TORII_ISSUER` when it is unset, empty or not UTF-8, or the
+    /// one [`Verifier::new`] gives for an issuer it cannot use.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&crate::env::process)
+    }
+
+    pub(crate) fn from_lookup(lookup: crate::env::Lookup<'_>) -> Result<Self, ConfigError> {
+        Self::new(crate::env::required(lookup, crate::env::ISSUER)?)
+    }
+
     /// The issuer, as configured (without a trailing slash).
     pub fn issuer(&self) -> &str {
         &self.inner.rules.issuer

@@ -48,6 +48,16 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
                 Self::builder().secret_key(secret_key).build()
             }
 
+            /// A client configured by the environment: the secret key from `TORII_SECRET_KEY`
+            /// and, when set, the API URL from `TORII_API_URL` (the variables `torii-mock`
+            /// prints), every other setting its default.
+            ///
+            /// Fails with a configuration error naming the variable when `TORII_SECRET_KEY`
+            /// is unset, or when either value is unusable.
+            pub fn from_env() -> ::core::result::Result<Self, #path::Error> {
+                Self::builder().env_settings()?.build()
+            }
+
             /// A builder for a client with other settings: API URL, timeouts, HTTP client.
             pub fn builder() -> #path::ClientBuilder<Self> {
                 #path::ClientBuilder::new()

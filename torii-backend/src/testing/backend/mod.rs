@@ -4,10 +4,12 @@
 //!
 //! The rules it follows are documented on the `testing` module.
 
+pub(crate) mod control;
 mod faults;
 mod handlers;
 mod problem;
 mod seed;
+mod snapshot;
 mod store;
 mod validate;
 
@@ -25,8 +27,10 @@ use uuid::Uuid;
 pub use faults::ApiFault;
 pub use problem::MockError;
 pub use seed::UserSeed;
+pub use snapshot::{Snapshot, SnapshotError};
 
 use super::MockTorii;
+use super::issuer::IssuerState;
 use super::server::DropConnection;
 use crate::Operation;
 use crate::models::{
@@ -47,14 +51,46 @@ pub(crate) struct ApiState {
 }
 
 impl ApiState {
-    pub(crate) fn new() -> Self {
-        let salt = u32::from_str_radix(&random_hex(4), 16).unwrap_or(0);
+    /// A new environment; `secret_key` is the key it accepts (a generated one when `None`),
+    /// and `records` what it starts with.
+    pub(crate) fn new(secret_key: Option<String>, records: Option<store::Records>) -> Self {
+        let store = match records {
+            Some(records) => Store::from_records(records, random_salt()),
+            None => Store::new(random_salt()),
+        };
         Self {
-            secret_key: format!("sk_test_mock_{}", random_hex(16)),
-            store: Mutex::new(Store::new(salt)),
+            secret_key: secret_key.unwrap_or_else(|| format!("sk_test_mock_{}", random_hex(16))),
+            store: Mutex::new(store),
             faults: Mutex::new(FaultPlan::default()),
             calls: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Whether `headers` carry the secret key as a bearer token.
+    fn is_authorized(&self, headers: &axum::http::HeaderMap) -> bool {
+        let expected = format!("Bearer {}", self.secret_key);
+        headers
+            .get(header::AUTHORIZATION)
+            .is_some_and(|value| value.as_bytes() == expected.as_bytes())
+    }
+
+    /// Every user, session, organization, invitation and origin gone, planned faults and call
+    /// counts too; the environment id, the secret key and the signing keys stay.
+    fn reset(&self) {
+        let mut store = self.store();
+        *store = store.emptied(random_salt());
+        drop(store);
+        self.faults().clear();
+        self.calls().clear();
+    }
+
+    fn call_counts(&self) -> BTreeMap<Operation, usize> {
+        self.calls().clone()
+    }
+
+    fn snapshot(&self, issuer: &IssuerState) -> Snapshot {
+        let records = self.store().records();
+        Snapshot::new(&self.secret_key, &issuer.keys(), records)
     }
 
     pub(crate) fn environment_id(&self) -> Uuid {
@@ -186,12 +222,7 @@ async fn gate_request(
             return (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response();
         }
     }
-    let expected = format!("Bearer {}", gate.api.secret_key);
-    let authorized = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .is_some_and(|value| value.as_bytes() == expected.as_bytes());
-    if !authorized {
+    if !gate.api.is_authorized(request.headers()) {
         return problem_response(
             StatusCode::UNAUTHORIZED,
             "invalid_secret_key",
@@ -219,6 +250,11 @@ async fn gate_request(
 
 /// The largest request body the mock reads; the API's bodies are a few KB at most.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The per-store random part of its ids.
+fn random_salt() -> u32 {
+    u32::from_str_radix(&random_hex(4), 16).unwrap_or(0)
+}
 
 /// `bytes` random bytes as lowercase hex.
 pub(crate) fn random_hex(bytes: usize) -> String {
@@ -258,6 +294,29 @@ impl MockTorii {
             .api_url(self.api_url())
             .build()
             .expect("the mock's secret key and loopback URL are a valid configuration")
+    }
+
+    /// The variables a service reads to use this mock, one `NAME=value` line each:
+    /// `TORII_ISSUER`, `TORII_API_URL` and `TORII_SECRET_KEY`, as `Verifier::from_env()` and
+    /// `Client::from_env()` read them. Ready for `eval`, `source` or a dotenv file: no value
+    /// needs quoting.
+    pub fn env_lines(&self) -> String {
+        format!(
+            "TORII_ISSUER={}\nTORII_API_URL={}\nTORII_SECRET_KEY={}\n",
+            self.issuer(),
+            self.api_url(),
+            self.secret_key()
+        )
+    }
+
+    /// Writes [`env_lines`](Self::env_lines) to `path` atomically (a temporary file, then a
+    /// rename), so a script that waits for the file reads it whole.
+    ///
+    /// # Errors
+    ///
+    /// When the temporary file cannot be written or renamed.
+    pub fn write_env_file(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        snapshot::write_atomically(path.as_ref(), self.env_lines().as_bytes())
     }
 
     /// Starts a user to add directly, without a request: see [`UserSeed`].
@@ -387,6 +446,44 @@ impl MockTorii {
         self.api.calls().get(&operation).copied().unwrap_or(0)
     }
 
+    /// The number of requests each operation received, for the operations that received any
+    /// (the control API's `GET /_mock/v1/calls`).
+    pub fn call_counts(&self) -> BTreeMap<Operation, usize> {
+        self.api.call_counts()
+    }
+
+    /// Empties the environment, as the control API's `POST /_mock/v1/reset` does: every user,
+    /// session, organization, membership, invitation and allowed origin is gone, and so are
+    /// planned faults and call counts. The environment id, the secret key and the signing keys
+    /// stay, so verifiers and clients made for the mock keep working.
+    pub fn reset(&self) {
+        self.api.reset();
+    }
+
+    /// Everything the mock holds, to save and resume later (`GET /_mock/v1/export`): see
+    /// [`Snapshot`].
+    pub fn export(&self) -> Snapshot {
+        self.api.snapshot(&self.issuer)
+    }
+
+    /// Replaces what the mock holds with `snapshot`: its environment, records and signing keys
+    /// (tokens the snapshot's keys signed verify again). The mock keeps its own secret key;
+    /// start a mock from a snapshot ([`MockToriiBuilder::snapshot`](super::MockToriiBuilder::snapshot))
+    /// to take the snapshot's key too. Planned faults and call counts are cleared.
+    pub fn import(&self, snapshot: &Snapshot) {
+        // `Snapshot::from_json` accepted the keys, so they parse again here.
+        let keys = snapshot.keys().unwrap_or_default();
+        let records = snapshot.records();
+        let environment = records.environment_id;
+        *self.api.store() = Store::from_records(records, random_salt());
+        self.api.faults().clear();
+        self.api.calls().clear();
+        self.issuer.set_environment(environment.to_string());
+        if !keys.is_empty() {
+            self.issuer.replace_keys(keys);
+        }
+    }
+
     /// How many Backend API requests the mock received, all operations together.
     pub fn api_requests(&self) -> usize {
         self.api.calls().values().sum()
@@ -402,7 +499,7 @@ mod tests {
     #[tokio::test]
     async fn every_operation_of_the_table_is_routed_and_counted() {
         use tower_service::Service;
-        let api = Arc::new(ApiState::new());
+        let api = Arc::new(ApiState::new(None, None));
         let mut router = router(Arc::clone(&api));
         for operation in Operation::ALL {
             let path = operation

@@ -9,7 +9,7 @@ use crate::models::*;
 use crate::testing::backend::problem::MockError;
 
 /// An invitation as stored: the detail model, which holds everything the summary has.
-pub(super) type Invitation = EnvironmentInvitationDetailResponse;
+pub(crate) type Invitation = EnvironmentInvitationDetailResponse;
 
 /// The summary the listing, `create` and `resend` answer with.
 fn summary(invitation: &Invitation) -> EnvironmentInvitationResponse {

@@ -16,7 +16,7 @@ use chrono::Utc;
 use serde_json::Value;
 use uuid::Uuid;
 
-use self::invitations::Invitation;
+pub(crate) use self::invitations::Invitation;
 use super::problem::MockError;
 use crate::models::{
     ServerOrganizationMemberResponse, ServerOrganizationResponse, ServerUserResponse,
@@ -145,6 +145,159 @@ impl Store {
     pub(crate) fn environment_id(&self) -> Uuid {
         self.environment_id
     }
+
+    /// Everything stored, as a snapshot carries it.
+    pub(crate) fn records(&self) -> Records {
+        Records {
+            environment_id: self.environment_id,
+            users: self.users.values().cloned().collect(),
+            sessions: self.sessions.values().cloned().collect(),
+            organizations: self.organizations.values().cloned().collect(),
+            members: self.members.values().cloned().collect(),
+            invitations: self.invitations.values().cloned().collect(),
+            allowed_origins: self.allowed_origins.clone(),
+            impersonation_tokens: self.impersonation_tokens,
+        }
+    }
+
+    /// A store holding `records`, which [`Records::check`] has accepted. New ids sort after
+    /// the imported ones, which came from an earlier clock.
+    pub(crate) fn from_records(records: Records, salt: u32) -> Self {
+        let Records {
+            environment_id,
+            users,
+            sessions,
+            organizations,
+            members,
+            invitations,
+            allowed_origins,
+            impersonation_tokens,
+        } = records;
+        Self {
+            environment_id,
+            ids: IdSource::new(salt),
+            users: users.into_iter().map(|user| (user.id, user)).collect(),
+            sessions: sessions.into_iter().map(|s| (s.id, s)).collect(),
+            organizations: organizations.into_iter().map(|o| (o.id, o)).collect(),
+            members: members
+                .into_iter()
+                .map(|m| ((m.organization_id, m.user_id), m))
+                .collect(),
+            invitations: invitations.into_iter().map(|i| (i.id, i)).collect(),
+            allowed_origins,
+            impersonation_tokens,
+        }
+    }
+
+    /// The same environment with nothing in it: no users, sessions, organizations,
+    /// invitations or allowed origins.
+    pub(crate) fn emptied(&self, salt: u32) -> Self {
+        let mut empty = Self::new(salt);
+        empty.environment_id = self.environment_id;
+        empty
+    }
+}
+
+/// What a [`Store`] holds, in the shape of a snapshot's members (the models' own JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Records {
+    pub(crate) environment_id: Uuid,
+    pub(crate) users: Vec<ServerUserResponse>,
+    pub(crate) sessions: Vec<UserSessionResponse>,
+    pub(crate) organizations: Vec<ServerOrganizationResponse>,
+    pub(crate) members: Vec<ServerOrganizationMemberResponse>,
+    pub(crate) invitations: Vec<Invitation>,
+    pub(crate) allowed_origins: Vec<String>,
+    pub(crate) impersonation_tokens: usize,
+}
+
+impl Records {
+    /// The first thing in the records that the server could not have stored, with its JSON
+    /// pointer inside the records: a duplicate id, a record of another environment, or a
+    /// session or membership whose user or organization is not there.
+    pub(crate) fn check(&self) -> Result<(), (String, String)> {
+        let environment = self.environment_id;
+        let mut users = std::collections::BTreeSet::new();
+        for (index, user) in self.users.iter().enumerate() {
+            if !users.insert(user.id) {
+                return Err((
+                    format!("/users/{index}/id"),
+                    format!("user {} appears twice", user.id),
+                ));
+            }
+            if user.environment_id != environment {
+                return Err(other_environment("users", index));
+            }
+        }
+        let mut sessions = std::collections::BTreeSet::new();
+        for (index, session) in self.sessions.iter().enumerate() {
+            if !sessions.insert(session.id) {
+                return Err((
+                    format!("/sessions/{index}/id"),
+                    format!("session {} appears twice", session.id),
+                ));
+            }
+            if session.environment_id != environment {
+                return Err(other_environment("sessions", index));
+            }
+            if !users.contains(&session.user_id) {
+                return Err((
+                    format!("/sessions/{index}/userId"),
+                    format!("no user {} in the snapshot", session.user_id),
+                ));
+            }
+        }
+        let mut organizations = std::collections::BTreeSet::new();
+        for (index, organization) in self.organizations.iter().enumerate() {
+            if !organizations.insert(organization.id) {
+                return Err((
+                    format!("/organizations/{index}/id"),
+                    format!("organization {} appears twice", organization.id),
+                ));
+            }
+        }
+        let mut members = std::collections::BTreeSet::new();
+        for (index, member) in self.members.iter().enumerate() {
+            if !organizations.contains(&member.organization_id) {
+                return Err((
+                    format!("/members/{index}/organizationId"),
+                    format!("no organization {} in the snapshot", member.organization_id),
+                ));
+            }
+            if !users.contains(&member.user_id) {
+                return Err((
+                    format!("/members/{index}/userId"),
+                    format!("no user {} in the snapshot", member.user_id),
+                ));
+            }
+            if !members.insert((member.organization_id, member.user_id)) {
+                return Err((
+                    format!("/members/{index}"),
+                    "the membership appears twice".to_owned(),
+                ));
+            }
+        }
+        let mut invitations = std::collections::BTreeSet::new();
+        for (index, invitation) in self.invitations.iter().enumerate() {
+            if !invitations.insert(invitation.id) {
+                return Err((
+                    format!("/invitations/{index}/id"),
+                    format!("invitation {} appears twice", invitation.id),
+                ));
+            }
+            if invitation.environment_id != environment {
+                return Err(other_environment("invitations", index));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn other_environment(list: &str, index: usize) -> (String, String) {
+    (
+        format!("/{list}/{index}/environmentId"),
+        "not the snapshot's environmentId".to_owned(),
+    )
 }
 
 /// Merges `patch` into `target`: objects merge key by key, a `null` removes the key, anything

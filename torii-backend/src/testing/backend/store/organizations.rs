@@ -94,6 +94,15 @@ impl Store {
     }
 
     /// Members in user-id order, as the spec says.
+    /// The membership of `user_id` in `organization_id`, when there is one.
+    pub(crate) fn member(
+        &self,
+        organization_id: Uuid,
+        user_id: Uuid,
+    ) -> Option<&ServerOrganizationMemberResponse> {
+        self.members.get(&(organization_id, user_id))
+    }
+
     pub(crate) fn list_members(
         &self,
         organization_id: Uuid,

@@ -40,6 +40,11 @@ impl Store {
         Ok(session)
     }
 
+    /// The session `id`, when it is live.
+    pub(crate) fn session(&self, id: Uuid) -> Option<&UserSessionResponse> {
+        self.sessions.get(&id)
+    }
+
     /// The user's live sessions, most recently used first.
     pub(crate) fn sessions_of(
         &self,
