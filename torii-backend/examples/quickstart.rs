@@ -15,6 +15,11 @@
 //! - `TORII_SESSION_TOKEN` (optional): a session token from your frontend; without one the
 //!   verification steps are skipped, since only Torii can sign tokens.
 //!
+//! The first three are exactly what `torii-mock` prints, so the same run works against a
+//! standalone mock: start `cargo run -p torii-mock -- --env-file torii.env`, then
+//! `set -a; . ./torii.env; set +a` in the shell that runs the quickstart. This mode reads its
+//! settings through `Verifier::from_env()` and `Client::from_env()`.
+//!
 //! The run stops with a non-zero exit status as soon as a step does not behave as printed.
 
 use std::time::{Duration, SystemTime};
@@ -32,7 +37,7 @@ type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 enum Torii {
     Mock(MockTorii),
     Real {
-        issuer: String,
+        verifier: Verifier,
         client: Client,
         token: Option<String>,
     },
@@ -45,7 +50,7 @@ async fn main() -> Result {
     println!("1. Torii issuer: {issuer} ({})", torii.kind());
 
     // Verification: local, with keys fetched once from the issuer's JWKS and cached.
-    let verifier = Verifier::new(&issuer)?;
+    let verifier = torii.verifier();
     let token = torii.session_token();
     match &token {
         Some(token) => {
@@ -175,19 +180,15 @@ async fn main() -> Result {
 
 impl Torii {
     async fn from_env() -> Result<Self> {
-        let (Ok(issuer), Ok(secret_key)) = (
-            std::env::var("TORII_ISSUER"),
-            std::env::var("TORII_SECRET_KEY"),
-        ) else {
+        let configured = ["TORII_ISSUER", "TORII_SECRET_KEY"]
+            .iter()
+            .all(|name| std::env::var_os(name).is_some());
+        if !configured {
             return Ok(Self::Mock(MockTorii::start().await?));
-        };
-        let mut builder = Client::builder().secret_key(secret_key);
-        if let Ok(api_url) = std::env::var("TORII_API_URL") {
-            builder = builder.api_url(api_url);
         }
         Ok(Self::Real {
-            issuer,
-            client: builder.build()?,
+            verifier: Verifier::from_env()?,
+            client: Client::from_env()?,
             token: std::env::var("TORII_SESSION_TOKEN").ok(),
         })
     }
@@ -202,7 +203,14 @@ impl Torii {
     fn issuer(&self) -> &str {
         match self {
             Self::Mock(mock) => mock.issuer(),
-            Self::Real { issuer, .. } => issuer,
+            Self::Real { verifier, .. } => verifier.issuer(),
+        }
+    }
+
+    fn verifier(&self) -> Verifier {
+        match self {
+            Self::Mock(mock) => mock.verifier(),
+            Self::Real { verifier, .. } => verifier.clone(),
         }
     }
 

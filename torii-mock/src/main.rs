@@ -88,14 +88,15 @@ async fn run(args: Args) -> ExitCode {
         Err(error @ StartError::Config(_)) => return fail(BAD_INPUT, &error),
         Err(error) => return fail(CANNOT_SERVE, &error),
     };
-    print!("{}", torii.env_lines());
-    if let Err(error) = std::io::Write::flush(&mut std::io::stdout()) {
-        return fail(CANNOT_SERVE, &error);
-    }
+    // The file first: whoever reads the printed lines may read the file next.
     if let Some(path) = &args.env_file
         && let Err(error) = torii.write_env_file(path)
     {
         eprintln!("torii-mock: cannot write {}", path.display());
+        return fail(CANNOT_SERVE, &error);
+    }
+    print!("{}", torii.env_lines());
+    if let Err(error) = std::io::Write::flush(&mut std::io::stdout()) {
         return fail(CANNOT_SERVE, &error);
     }
     let signal = stop.next().await;
@@ -104,7 +105,10 @@ async fn run(args: Args) -> ExitCode {
             eprintln!("torii-mock: cannot write the snapshot {}", path.display());
             return fail(CANNOT_SERVE, &error);
         }
-        eprintln!("torii-mock: {signal}: snapshot written to {}", path.display());
+        eprintln!(
+            "torii-mock: {signal}: snapshot written to {}",
+            path.display()
+        );
     }
     ExitCode::SUCCESS
 }

@@ -17,6 +17,7 @@ mod mock_faults;
 mod mock_generated_requests;
 mod mock_roundtrip;
 mod mock_schema;
+mod mock_snapshots;
 mod mock_strict;
 mod observability;
 mod operations;

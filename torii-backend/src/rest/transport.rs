@@ -462,6 +462,44 @@ fn parse_api_url(text: &str) -> Result<Url, ConfigError> {
 mod tests {
     use super::*;
 
+    /// What `Client::from_env()` takes from the environment, read through a closure: the key
+    /// is required and named when missing, the URL optional.
+    #[test]
+    fn env_settings_take_the_key_and_the_url_torii_mock_prints() {
+        use std::env::VarError;
+        let set = |name: &str| match name {
+            "TORII_SECRET_KEY" => Ok("sk_test_abc".to_owned()),
+            "TORII_API_URL" => Ok("http://127.0.0.1:9".to_owned()),
+            _ => Err(VarError::NotPresent),
+        };
+        let builder = ClientBuilder::<crate::Client>::new()
+            .lookup_settings(&set)
+            .expect("both set");
+        assert_eq!(builder.secret_key.as_deref(), Some("sk_test_abc"));
+        assert_eq!(builder.api_url, "http://127.0.0.1:9");
+
+        let key_only = |name: &str| match name {
+            "TORII_SECRET_KEY" => Ok("sk_test_abc".to_owned()),
+            _ => Err(VarError::NotPresent),
+        };
+        let builder = ClientBuilder::<crate::Client>::new()
+            .lookup_settings(&key_only)
+            .expect("the URL is optional");
+        assert_eq!(builder.api_url, DEFAULT_API_URL);
+
+        let url_only = |name: &str| match name {
+            "TORII_API_URL" => Ok("http://127.0.0.1:9".to_owned()),
+            _ => Err(VarError::NotPresent),
+        };
+        let error = ClientBuilder::<crate::Client>::new()
+            .lookup_settings(&url_only)
+            .expect_err("the key is required");
+        assert_eq!(
+            error.message(),
+            "the environment variable TORII_SECRET_KEY is not set"
+        );
+    }
+
     /// The decoder runs plain serde_json first; a body that does not match must still give the
     /// error the path-tracking decoder alone gave (the one it gave before that change).
     #[test]
