@@ -45,6 +45,7 @@ impl MockTorii {
     /// ```
     /// use torii_backend::testing::MockTorii;
     ///
+    /// # #[cfg(feature = "api")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let torii = MockTorii::builder()
@@ -54,6 +55,8 @@ impl MockTorii {
     ///     .await?;
     /// assert_eq!(torii.secret_key(), "sk_test_my_suite");
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "api"))]
+    /// # fn main() {}
     /// ```
     pub fn builder() -> MockToriiBuilder {
         MockToriiBuilder {
