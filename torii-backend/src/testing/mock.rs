@@ -170,7 +170,10 @@ impl MockToriiBuilder {
                 Arc::clone(&issuer),
                 Arc::clone(&api),
             ))
-            .merge(backend::router(Arc::clone(&api)));
+            .merge(backend::router(Arc::clone(&api)))
+            .layer(axum::middleware::map_response(
+                backend::method_not_allowed_as_problem,
+            ));
         let mock = MockTorii {
             issuer,
             #[cfg(feature = "api")]

@@ -38,6 +38,7 @@ use crate::models::{
     ServerOrganizationResponse, ServerUserResponse, UserSessionResponse,
 };
 use faults::FaultPlan;
+pub(crate) use problem::method_not_allowed_as_problem;
 use problem::problem_response;
 use store::Store;
 

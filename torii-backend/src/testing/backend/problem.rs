@@ -126,3 +126,27 @@ fn problem_response_with(
     )
         .into_response()
 }
+
+/// A 405 that axum's method routing answered with an empty body, as the problem+json every
+/// other refusal is, keeping its `Allow` header.
+pub(crate) async fn method_not_allowed_as_problem(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed = allow
+        .as_ref()
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("another method");
+    let mut problem = problem_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("this path answers {allowed}"),
+    );
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
+}
