@@ -3,8 +3,9 @@
 //!
 //! The middleware behaves as the tower [`RequireAuthLayer`] does: a request without a valid
 //! token gets 401 with `content-type: application/json`,
-//! `WWW-Authenticate: Bearer error="invalid_token"` and the body
-//! `{"error":{"code":"authentication_failed","message":"..."}}`, and the handler is not called.
+//! `WWW-Authenticate: Bearer` (no credentials) or `Bearer error="invalid_token"` (refused ones)
+//! and the body
+//! `{"error":{"code":"authentication_failed","kind":"expired","message":"..."}}`, and the handler is not called.
 //! A request that passes carries its [`Auth`] in its extensions.
 //!
 //! ```no_run
@@ -143,7 +144,7 @@ fn unauthorized(error: &AuthError) -> HttpResponse {
         ))
         .insert_header((
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            HeaderValue::from_static(error.challenge()),
         ))
         .body(error.rejection_body())
 }

@@ -47,17 +47,25 @@ fn start(middleware: Option<RequireAuth>) -> (std::net::SocketAddr, ServerHandle
 fn assert_rejected(response: &RawResponse, message: &str) {
     assert_eq!(response.status, 401, "{response:?}");
     assert_eq!(response.header("content-type"), Some("application/json"));
+    // RFC 6750 §3.1: no error code for a request without credentials.
+    let body: Value = torii_backend::serde_json::from_str(&response.body).expect("JSON body");
+    let kind = body["error"]["kind"].as_str().expect("a kind");
+    let challenge = if kind == "missing_token" {
+        "Bearer"
+    } else {
+        "Bearer error=\"invalid_token\""
+    };
     assert_eq!(
         response.header("www-authenticate"),
-        Some("Bearer error=\"invalid_token\"")
+        Some(challenge),
+        "{kind}"
     );
-    let body: Value = torii_backend::serde_json::from_str(&response.body).expect("json body");
     assert_eq!(body["error"]["code"], "authentication_failed");
     let said = body["error"]["message"].as_str().expect("message");
     assert!(said.contains(message), "{said}");
     assert_eq!(
         body["error"].as_object().map(|o| o.len()),
-        Some(2),
+        Some(3),
         "{body}"
     );
 }
@@ -80,9 +88,13 @@ fn the_middleware_answers_as_the_tower_layer_does() {
 
         let ok = raw_http::get(addr, "/me", &[("authorization", &bearer)]).await;
         assert_eq!((ok.status, ok.body.as_str()), (200, "hello user_1"));
-        assert_rejected(
-            &raw_http::get(addr, "/me", &[]).await,
-            "no Authorization header",
+        let missing = raw_http::get(addr, "/me", &[]).await;
+        assert_rejected(&missing, "no Authorization header");
+        assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
+        assert!(
+            missing.body.contains(r#""kind":"missing_token""#),
+            "{}",
+            missing.body
         );
         let forged = format!("{}x", token);
         assert_rejected(

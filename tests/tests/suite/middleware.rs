@@ -24,14 +24,22 @@ fn app(layer: RequireAuthLayer) -> Router {
 fn assert_rejected(response: &raw_http::RawResponse, message: &str) {
     assert_eq!(response.status, 401);
     assert_eq!(response.header("content-type"), Some("application/json"));
+    // RFC 6750 §3.1: no error code for a request without credentials.
+    let body: Value = torii_backend::serde_json::from_str(&response.body).expect("JSON body");
+    let kind = body["error"]["kind"].as_str().expect("a kind");
+    let challenge = if kind == "missing_token" {
+        "Bearer"
+    } else {
+        "Bearer error=\"invalid_token\""
+    };
     assert_eq!(
         response.header("www-authenticate"),
-        Some("Bearer error=\"invalid_token\"")
+        Some(challenge),
+        "{kind}"
     );
-    let body: Value = torii_backend::serde_json::from_str(&response.body).expect("JSON body");
     assert_eq!(
         body,
-        json!({"error": {"code": "authentication_failed", "message": message}})
+        json!({"error": {"code": "authentication_failed", "kind": kind, "message": message}})
     );
 }
 
@@ -58,8 +66,9 @@ async fn the_layer_lets_valid_tokens_through_and_answers_401_otherwise() {
     assert_rejected(&missing, "the request has no Authorization header");
     assert_eq!(
         missing.body,
-        r#"{"error":{"code":"authentication_failed","message":"the request has no Authorization header"}}"#
+        r#"{"error":{"code":"authentication_failed","kind":"missing_token","message":"the request has no Authorization header"}}"#
     );
+    assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
 
     let expired = torii.token().expired(Duration::from_secs(300)).sign();
     let response = raw_http::get(
@@ -69,6 +78,15 @@ async fn the_layer_lets_valid_tokens_through_and_answers_401_otherwise() {
     )
     .await;
     assert_rejected(&response, "the token has expired");
+    assert!(
+        response.body.contains(r#""kind":"expired""#),
+        "{}",
+        response.body
+    );
+    assert_eq!(
+        response.header("www-authenticate"),
+        Some("Bearer error=\"invalid_token\"")
+    );
     assert!(!response.body.contains(&expired));
 
     let forged = format!("Bearer {}x", token);

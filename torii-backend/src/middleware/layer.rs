@@ -16,7 +16,7 @@ pub(crate) type SkipPredicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 ///
 /// On success the request continues with the [`Auth`](crate::verify::Auth) in its extensions.
 /// On failure the service is not called and the [`Rejection`](super::Rejection) answers (by default 401 with
-/// `{"error":{"code":"authentication_failed","message":"..."}}`).
+/// `{"error":{"code":"authentication_failed","kind":"expired","message":"..."}}`).
 ///
 /// ```
 /// # #[cfg(feature = "axum")]

@@ -24,8 +24,9 @@ where
 }
 
 /// The default rejection: status 401, `content-type: application/json`,
-/// `WWW-Authenticate: Bearer error="invalid_token"`, and the body
-/// `{"error":{"code":"authentication_failed","message":"..."}}`.
+/// `WWW-Authenticate: Bearer` for a request without credentials or
+/// `Bearer error="invalid_token"` for one whose token was refused (RFC 6750), and the body
+/// `{"error":{"code":"authentication_failed","kind":"expired","message":"..."}}`.
 ///
 /// The message is the [`AuthError`]'s, which never contains the token.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,7 +49,7 @@ pub(crate) fn unauthorized<B: From<String>>(error: &AuthError) -> Response<B> {
     );
     headers.insert(
         header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        HeaderValue::from_static(error.challenge()),
     );
     response
 }

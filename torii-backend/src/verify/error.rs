@@ -151,13 +151,29 @@ impl AuthError {
     }
 
     /// The body the middleware (tower and actix alike) answers a refusal with:
-    /// `{"error":{"code":"authentication_failed","message":"..."}}`.
+    /// `{"error":{"code":"authentication_failed","kind":"expired","message":"..."}}`.
     #[cfg(any(feature = "tower", feature = "actix"))]
     pub(crate) fn rejection_body(&self) -> String {
         serde_json::json!({
-            "error": {"code": "authentication_failed", "message": self.message()}
+            "error": {
+                "code": "authentication_failed",
+                "kind": self.kind.as_str(),
+                "message": self.message(),
+            }
         })
         .to_string()
+    }
+
+    /// The `WWW-Authenticate` challenge of a 401 for this error (RFC 6750 §3.1): `Bearer`
+    /// alone when the request carried no credentials, `Bearer error="invalid_token"` when it
+    /// carried some that were not accepted.
+    #[cfg(any(feature = "tower", feature = "actix"))]
+    pub(crate) fn challenge(&self) -> &'static str {
+        if self.kind == AuthErrorKind::MissingToken {
+            "Bearer"
+        } else {
+            "Bearer error=\"invalid_token\""
+        }
     }
 
     /// Whether the token has expired ([`AuthErrorKind::Expired`]): the client can succeed by
