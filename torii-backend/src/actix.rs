@@ -43,7 +43,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
-use crate::verify::{Auth, AuthError, AuthErrorKind, HeaderSource, Verifiers};
+use crate::verify::{Auth, AuthError, AuthErrorKind, HeaderSource, Verifiers, count_refusal};
 
 type SkipPredicate = Arc<dyn Fn(&ServiceRequest) -> bool + Send + Sync>;
 type RejectionFn = Arc<dyn Fn(AuthError) -> HttpResponse + Send + Sync>;
@@ -217,7 +217,10 @@ where
                     request.extensions_mut().insert(Unauthenticated);
                     return pass(request).await;
                 }
-                Err(error) => return refuse(request, error),
+                Err(error) => {
+                    count_refusal(&error);
+                    return refuse(request, error);
+                }
             };
             match config.verifier.verify(&token).await {
                 Ok(auth) => {

@@ -257,7 +257,9 @@ async fn path_and_query_parameters_are_checked_against_their_schemas() {
 #[tokio::test]
 async fn a_method_the_path_does_not_serve_is_a_problem_with_allow() {
     let mock = Mock::start().await;
-    let response = mock.send("DELETE", "/api/server/v1/users/search", None).await;
+    let response = mock
+        .send("DELETE", "/api/server/v1/users/search", None)
+        .await;
     assert_eq!(response.status, 405, "{}", response.body);
     assert_eq!(
         response.header("content-type"),
@@ -267,5 +269,9 @@ async fn a_method_the_path_does_not_serve_is_a_problem_with_allow() {
     let problem: Value = serde_json::from_str(&response.body).expect("json");
     assert_eq!(problem["code"], "method_not_allowed");
     assert_eq!(problem["status"], 405);
-    assert!(problem["supportId"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(
+        problem["supportId"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
 }

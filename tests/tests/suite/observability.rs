@@ -230,3 +230,124 @@ fn assert_no_secret_in_labels(metrics: &Metrics, secrets: &[String]) {
         }
     }
 }
+
+/// A request refused before its token reached a verifier (no token, a header that is not
+/// Bearer) is counted with its kind on every path: `authenticate_request` of a verifier and of
+/// a set, the tower layer and the actix middleware. A request an optional layer lets through
+/// without a token is no refusal and is not counted.
+#[test]
+fn refusals_before_verification_are_counted_on_every_path() {
+    use torii_backend::middleware::RequireAuthLayer;
+    use torii_backend::verify::{AuthErrorKind, Verifiers};
+    use tower::ServiceExt;
+
+    let no_token = http::HeaderMap::new();
+    let mut not_bearer = http::HeaderMap::new();
+    not_bearer.insert(
+        http::header::AUTHORIZATION,
+        "Basic dXNlcjpwYXNz".parse().expect("header"),
+    );
+
+    // The verifier is made without a server: nothing reaches one.
+    let verifier = || Verifier::new("https://issuer.example.com").expect("verifier");
+    let tower_request = |headers: &http::HeaderMap| {
+        let mut request = http::Request::new(String::new());
+        *request.headers_mut() = headers.clone();
+        request
+    };
+    let ok = tower::service_fn(|_: http::Request<String>| async {
+        Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    });
+
+    let (_, tower_metrics) = recording(|_| async {
+        for headers in [&no_token, &not_bearer] {
+            let layered = tower::Layer::layer(&RequireAuthLayer::new(verifier()), ok);
+            let response = layered
+                .oneshot(tower_request(headers))
+                .await
+                .expect("answer");
+            assert_eq!(response.status(), 401);
+        }
+        let optional = tower::Layer::layer(&RequireAuthLayer::new(verifier()).optional(), ok);
+        let passed = optional
+            .oneshot(tower_request(&no_token))
+            .await
+            .expect("answer");
+        assert_eq!(passed.status(), 200);
+    });
+    let (_, function_metrics) = recording(|_| async {
+        let single = verifier();
+        let set = Verifiers::new([
+            verifier(),
+            Verifier::new("https://b.example.com").expect("b"),
+        ]);
+        for headers in [&no_token, &not_bearer] {
+            let kinds = [
+                single.authenticate_request(headers).await.map(drop),
+                set.authenticate_request(headers).await.map(drop),
+            ]
+            .map(|outcome| outcome.expect_err("refused").kind());
+            assert!(
+                kinds.iter().all(|kind| matches!(
+                    kind,
+                    AuthErrorKind::MissingToken | AuthErrorKind::InvalidAuthorizationHeader
+                )),
+                "{kinds:?}"
+            );
+        }
+    });
+    let actix_metrics = recorded_on_actix(|| async {
+        use actix_web::{App, HttpResponse, test, web};
+        let app = test::init_service(
+            App::new()
+                .wrap(torii_backend::actix::RequireAuth::new(verifier()))
+                .route("/", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        for headers in [&no_token, &not_bearer] {
+            let mut request = test::TestRequest::get().uri("/");
+            for (name, value) in headers {
+                request = request.insert_header((name.as_str(), value.to_str().expect("ascii")));
+            }
+            let response = test::call_service(&app, request.to_request()).await;
+            assert_eq!(response.status(), 401);
+        }
+    });
+
+    for (path, metrics, each) in [
+        ("tower layer", &tower_metrics, 1),
+        ("authenticate_request", &function_metrics, 2),
+        ("actix middleware", &actix_metrics, 1),
+    ] {
+        for outcome in ["missing_token", "invalid_authorization_header"] {
+            assert_eq!(
+                metrics.counter(
+                    "torii_verifications_total",
+                    &[("outcome", outcome), ("cached", "false")]
+                ),
+                each,
+                "{path}: {outcome}"
+            );
+        }
+        let total: u64 = metrics
+            .all()
+            .iter()
+            .filter(|(name, _, _)| name == "torii_verifications_total")
+            .map(|(_, _, value)| match value {
+                DebugValue::Counter(count) => *count,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(total, 2 * each, "{path}: only the refusals are counted");
+    }
+}
+
+/// [`recorded`] on actix's own runtime, for the middleware's in-process test service.
+fn recorded_on_actix<F: Future<Output = ()>>(test: impl FnOnce() -> F) -> Metrics {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::with_local_recorder(&recorder, || {
+        actix_web::rt::System::new().block_on(test());
+    });
+    Metrics(read(&snapshotter))
+}

@@ -21,7 +21,7 @@ pub use rejection::{JsonRejection, Rejection};
 #[cfg(feature = "axum")]
 pub use extract::MissingAuthLayer;
 
-use crate::verify::{AuthError, AuthErrorKind};
+use crate::verify::{AuthError, AuthErrorKind, count_refusal};
 
 /// Marks a request that [`RequireAuthLayer::optional`] let through without a token.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +66,10 @@ where
                     parts.extensions.insert(Unauthenticated);
                     return inner.call(Request::from_parts(parts, body)).await;
                 }
-                Err(error) => return Ok(reject(&layer, error)),
+                Err(error) => {
+                    count_refusal(&error);
+                    return Ok(reject(&layer, error));
+                }
             };
             match layer.verifier.verify(&token).await {
                 Ok(auth) => {

@@ -41,6 +41,8 @@ pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
 pub use jwks::{CacheSettings, JwksFetchError, JwksFetchErrorKind, JwksStats};
 pub use sources::TokenSource;
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) use sources::count_refusal;
 pub use token_cache::{TokenCacheSettings, TokenCacheStats};
 pub use verifier::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,

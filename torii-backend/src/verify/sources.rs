@@ -60,6 +60,17 @@ impl TokenSource {
 ///
 /// [`AuthErrorKind::MissingToken`] when no source is there;
 /// [`AuthErrorKind::InvalidAuthorizationHeader`] when the first one there is unusable.
+/// Counts `error`, a request refused before its token reached a verifier (no token, an unusable
+/// header), as a verification with that outcome (feature `metrics`), so that the commonest 401s
+/// are on the dashboard too. A request that an optional middleware lets through is no refusal
+/// and is not counted.
+pub(crate) fn count_refusal(error: &AuthError) {
+    #[cfg(feature = "metrics")]
+    crate::observe::verification(Err(error.kind()));
+    #[cfg(not(feature = "metrics"))]
+    let _ = error;
+}
+
 pub(crate) fn find_token(
     headers: impl HeaderSource,
     sources: &[TokenSource],

@@ -15,7 +15,7 @@ use super::headers::HeaderSource;
 use super::jwks::{
     CacheSettings, Fetcher, JwksCache, JwksStats, KeySet, Network, ProxySetting, VerificationKey,
 };
-use super::sources::{TokenSource, find_token};
+use super::sources::{TokenSource, count_refusal, find_token};
 use super::token::{ClaimRules, UnverifiedToken};
 use super::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 use crate::error::ConfigError;
@@ -179,7 +179,7 @@ impl Verifier {
         &self,
         headers: impl HeaderSource,
     ) -> Result<Auth, AuthError> {
-        let token = self.find_token(headers)?;
+        let token = self.find_token(headers).inspect_err(count_refusal)?;
         self.verify(&token).await
     }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::auth::Auth;
 use super::error::{AuthError, AuthErrorKind};
 use super::headers::HeaderSource;
-use super::sources::{TokenSource, find_token};
+use super::sources::{TokenSource, count_refusal, find_token};
 use super::verifier::{Verifier, normalize_issuer};
 
 /// A fixed set of issuers, one [`Verifier`] each: staging and production, or one Torii
@@ -116,7 +116,7 @@ impl Verifiers {
         &self,
         headers: impl HeaderSource,
     ) -> Result<Auth, AuthError> {
-        let token = self.find_token(headers)?;
+        let token = self.find_token(headers).inspect_err(count_refusal)?;
         self.verify(&token).await
     }
 
