@@ -48,9 +48,10 @@ use crate::verify::{Auth, AuthError, AuthErrorKind, HeaderSource, Verifiers, cou
 type SkipPredicate = Arc<dyn Fn(&ServiceRequest) -> bool + Send + Sync>;
 type RejectionFn = Arc<dyn Fn(AuthError) -> HttpResponse + Send + Sync>;
 
-/// Marks a request that [`RequireAuth::optional`] let through without a token.
-#[derive(Debug, Clone, Copy)]
-struct Unauthenticated;
+/// Marks a request that [`RequireAuth::optional`] let through without a token, with the
+/// middleware's own refusal (which names the verifier's token sources) for an `Auth` extractor.
+#[derive(Debug, Clone)]
+struct Unauthenticated(AuthError);
 
 /// Requires a verified Torii session token on every request of the wrapped app, scope or
 /// resource: middleware for [`App::wrap`](actix_web::App::wrap).
@@ -214,7 +215,7 @@ where
             let token = match config.verifier.find_token(request.headers()) {
                 Ok(token) => token,
                 Err(error) if config.optional && error.kind() == AuthErrorKind::MissingToken => {
-                    request.extensions_mut().insert(Unauthenticated);
+                    request.extensions_mut().insert(Unauthenticated(error));
                     return pass(request).await;
                 }
                 Err(error) => {
@@ -247,18 +248,12 @@ impl FromRequest for Auth {
         let extensions = request.extensions();
         ready(if let Some(auth) = extensions.get::<Auth>() {
             Ok(auth.clone())
-        } else if extensions.get::<Unauthenticated>().is_some() {
-            let error = AuthError::new(
-                AuthErrorKind::MissingToken,
-                "the request has no Authorization header",
-            );
-            Err(InternalError::from_response("no token", unauthorized(&error)).into())
+        } else if let Some(Unauthenticated(error)) = extensions.get::<Unauthenticated>() {
+            Err(InternalError::from_response("no token", unauthorized(error)).into())
         } else {
-            tracing::error!(
-                "a handler extracts torii Auth, but no RequireAuth runs in front of it"
-            );
+            tracing::error!("{}", crate::verify::NOT_AUTHENTICATED_HERE);
             let response = HttpResponse::build(StatusCode::INTERNAL_SERVER_ERROR)
-                .body("authentication is not configured for this route");
+                .body(crate::verify::NOT_AUTHENTICATED_HERE);
             Err(InternalError::from_response("no RequireAuth middleware", response).into())
         })
     }

@@ -180,14 +180,44 @@ fn auth_without_the_middleware_is_a_server_error_not_a_pass() {
         let (addr, server) = start(None);
         let response = raw_http::get(addr, "/me", &[("authorization", "Bearer a.b.c")]).await;
         assert_eq!(response.status, 500);
-        assert!(
-            response.body.contains("authentication is not configured"),
-            "{}",
-            response.body
-        );
+        crate::middleware::assert_names_both_causes(&response.body);
         // `Option<Auth>` is `None`: nothing verified it.
         let maybe = raw_http::get(addr, "/maybe", &[("authorization", "Bearer a.b.c")]).await;
         assert_eq!((maybe.status, maybe.body.as_str()), (200, "anonymous"));
+        server.stop(false).await;
+    });
+}
+
+/// As with the tower layer: under `.optional()` the `Auth` extractor refuses with the
+/// middleware's own message (naming the verifier's sources), and a skipped route that extracts
+/// `Auth` gets the 500 that names both causes.
+#[test]
+fn extractor_refusals_name_the_sources_and_both_causes() {
+    on_actix(|| async {
+        let torii = MockTorii::start().await.expect("mock");
+        let verifier = Verifier::builder(torii.issuer())
+            .authorized_parties(["https://app.example.com"])
+            .token_sources([
+                TokenSource::Authorization,
+                TokenSource::Cookie("__session".into()),
+            ])
+            .build()
+            .expect("verifier");
+        let expected = verifier
+            .authenticate_request(&http::HeaderMap::new())
+            .await
+            .expect_err("no token")
+            .to_string();
+        assert!(expected.contains("__session"), "{expected}");
+        let (addr, server) = start(Some(RequireAuth::new(verifier).optional()));
+        assert_rejected(&raw_http::get(addr, "/me", &[]).await, &expected);
+        server.stop(false).await;
+
+        let skipping = RequireAuth::new(torii.verifier()).skip(|request| request.path() == "/me");
+        let (addr, server) = start(Some(skipping));
+        let response = raw_http::get(addr, "/me", &[]).await;
+        assert_eq!(response.status, 500);
+        crate::middleware::assert_names_both_causes(&response.body);
         server.stop(false).await;
     });
 }

@@ -163,12 +163,54 @@ async fn a_custom_rejection_replaces_the_401() {
     assert_eq!(response.body, "");
 }
 
+/// Under `.optional()`, a handler that takes `Auth` refuses with the layer's own message, which
+/// names the verifier's token sources (here a cookie too), not a fixed "no Authorization header".
+#[tokio::test]
+async fn the_extractor_under_optional_names_the_verifiers_own_sources() {
+    let torii = MockTorii::start().await.expect("mock");
+    let verifier = torii_backend::verify::Verifier::builder(torii.issuer())
+        .authorized_parties(["https://app.example.com"])
+        .token_sources([
+            torii_backend::verify::TokenSource::Authorization,
+            torii_backend::verify::TokenSource::Cookie("__session".into()),
+        ])
+        .build()
+        .expect("verifier");
+    let addr = serve(app(RequireAuthLayer::new(verifier.clone()).optional())).await;
+    let refused = raw_http::get(addr, "/me", &[]).await;
+    let expected = verifier
+        .authenticate_request(&http::HeaderMap::new())
+        .await
+        .expect_err("no token")
+        .to_string();
+    assert!(expected.contains("__session"), "{expected}");
+    assert_rejected(&refused, &expected);
+}
+
 #[tokio::test]
 async fn extracting_auth_without_the_layer_is_a_server_error_not_an_open_door() {
     let addr =
         serve(Router::new().route("/me", get(|auth: Auth| async move { auth.user_id }))).await;
     let response = raw_http::get(addr, "/me", &[("authorization", "Bearer a.b.c")]).await;
     assert_eq!(response.status, 500);
+    assert_names_both_causes(&response.body);
+
+    // A route the layer skips is the other cause, and the same 500 names it.
+    let torii = MockTorii::start().await.expect("mock");
+    let skipping = RequireAuthLayer::new(torii.verifier()).skip(|parts| parts.uri.path() == "/me");
+    let addr = serve(app(skipping)).await;
+    let response = raw_http::get(addr, "/me", &[]).await;
+    assert_eq!(response.status, 500);
+    assert_names_both_causes(&response.body);
+}
+
+/// The 500 of an `Auth` extractor on a request nothing authenticated names both causes.
+pub(crate) fn assert_names_both_causes(body: &str) {
+    assert!(
+        body.contains("no RequireAuth middleware wraps this route")
+            && body.contains("skip predicate"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

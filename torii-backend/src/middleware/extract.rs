@@ -7,7 +7,7 @@ use http::request::Parts;
 
 use super::Unauthenticated;
 use super::rejection::unauthorized;
-use crate::verify::{Auth, AuthError, AuthErrorKind};
+use crate::verify::Auth;
 
 /// Extracts the [`Auth`] that [`RequireAuthLayer`](super::RequireAuthLayer) verified.
 ///
@@ -20,12 +20,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
         if let Some(auth) = parts.extensions.get::<Auth>() {
             return Ok(auth.clone());
         }
-        if parts.extensions.get::<Unauthenticated>().is_some() {
-            let error = AuthError::new(
-                AuthErrorKind::MissingToken,
-                "the request has no Authorization header",
-            );
-            return Err(unauthorized::<axum::body::Body>(&error));
+        if let Some(Unauthenticated(error)) = parts.extensions.get::<Unauthenticated>() {
+            return Err(unauthorized::<axum::body::Body>(error));
         }
         Err(MissingAuthLayer.into_response())
     }
@@ -42,19 +38,19 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
     }
 }
 
-/// The route extracts `Auth` but no [`RequireAuthLayer`](super::RequireAuthLayer) runs in front
-/// of it: a server bug, answered with 500 rather than a request let through.
+/// The route extracts `Auth` but no layer authenticated the request: no
+/// [`RequireAuthLayer`](super::RequireAuthLayer) runs in front of it, or the layer's
+/// [`skip`](super::RequireAuthLayer::skip) predicate excluded the request. A server bug,
+/// answered with 500 (the message names both causes) rather than a request let through.
 #[derive(Debug, Clone, Copy)]
 pub struct MissingAuthLayer;
 
 impl IntoResponse for MissingAuthLayer {
     fn into_response(self) -> Response {
-        tracing::error!(
-            "a handler extracts torii Auth, but no RequireAuthLayer runs in front of it"
-        );
+        tracing::error!("{}", crate::verify::NOT_AUTHENTICATED_HERE);
         (
             StatusCode::INTERNAL_SERVER_ERROR,
-            "authentication is not configured for this route",
+            crate::verify::NOT_AUTHENTICATED_HERE,
         )
             .into_response()
     }

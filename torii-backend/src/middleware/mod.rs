@@ -23,9 +23,10 @@ pub use extract::MissingAuthLayer;
 
 use crate::verify::{AuthError, AuthErrorKind, count_refusal};
 
-/// Marks a request that [`RequireAuthLayer::optional`] let through without a token.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Unauthenticated;
+/// Marks a request that [`RequireAuthLayer::optional`] let through without a token, with the
+/// layer's own refusal (which names the verifier's token sources) for an `Auth` extractor.
+#[derive(Debug, Clone)]
+pub(crate) struct Unauthenticated(pub(crate) AuthError);
 
 /// The service made by [`RequireAuthLayer`].
 #[derive(Clone)]
@@ -63,7 +64,7 @@ where
             let token = match layer.verifier.find_token(&parts.headers) {
                 Ok(token) => token,
                 Err(error) if layer.optional && error.kind() == AuthErrorKind::MissingToken => {
-                    parts.extensions.insert(Unauthenticated);
+                    parts.extensions.insert(Unauthenticated(error));
                     return inner.call(Request::from_parts(parts, body)).await;
                 }
                 Err(error) => {

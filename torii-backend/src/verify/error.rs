@@ -110,6 +110,13 @@ pub struct AuthError {
     source: Option<Cause>,
 }
 
+/// The 500 (and the error log) of an `Auth` extractor on a request no middleware authenticated:
+/// a server bug with two possible causes, both named.
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) const NOT_AUTHENTICATED_HERE: &str = "a handler extracts torii Auth, but no \
+    authentication ran for this request: either no RequireAuth middleware wraps this route, or \
+    its skip predicate excluded this request (a route that may be skipped takes Option<Auth>)";
+
 /// What lies beneath an [`AuthError`], when something does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Cause {

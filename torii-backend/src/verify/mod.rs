@@ -37,6 +37,8 @@ use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
 pub use auth::{ActiveOrganization, Actor, Auth, RawClaims};
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) use error::NOT_AUTHENTICATED_HERE;
 pub use error::{AuthError, AuthErrorKind};
 pub use headers::{HeaderPairs, HeaderSource, bearer_token};
 pub use jwks::{CacheSettings, JwksFetchError, JwksFetchErrorKind, JwksStats};
