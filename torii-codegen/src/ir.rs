@@ -103,6 +103,8 @@ pub(crate) struct Operation {
     pub(crate) variant_name: Ident,
     /// Statuses a repeat answers once the call was applied (`x-torii-repeat-success`).
     pub(crate) repeat_success: Vec<u16>,
+    /// A read sent with another method (`x-torii-safe`): retried as a GET is.
+    pub(crate) safe: bool,
     pub(crate) method_name: Ident,
     pub(crate) builder_name: Ident,
     pub(crate) http_method: HttpMethod,

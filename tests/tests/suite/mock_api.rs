@@ -863,7 +863,7 @@ async fn error_paths_carry_code_support_id_and_the_operation() {
     assert_eq!(error.code(), Some("invalid_secret_key"));
     assert!(error.support_id().is_some_and(|id| id.starts_with("mock-")));
     assert_eq!(error.message(), "the secret key is missing or not valid");
-    assert_eq!(error.operation(), "searchUsers");
+    assert_eq!(error.operation(), "users.list");
 
     torii.fail_operation(
         Operation::GetUser,

@@ -197,14 +197,14 @@ fn api_requests_count_by_operation_and_status_with_their_durations() {
     let requests = |status| {
         metrics.counter(
             "torii_api_requests_total",
-            &[("operation", "getUser"), ("status", status)],
+            &[("operation", "users.get"), ("status", status)],
         )
     };
     assert_eq!(requests("200"), 1);
     assert_eq!(requests("404"), 1);
     match metrics.value(
         "torii_api_request_duration_seconds",
-        &[("operation", "getUser")],
+        &[("operation", "users.get")],
     ) {
         Some(DebugValue::Histogram(seconds)) => {
             assert_eq!(seconds.len(), 2);

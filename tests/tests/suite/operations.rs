@@ -615,6 +615,43 @@ fn every_operation_of_the_spec_is_called_above() {
     assert!(missing.is_empty(), "operations never called: {missing:#?}");
 }
 
+/// Each operation's qualified name is `resource.method` as the client spells the call, read
+/// from the spec here independently of the generator; names are unique, and `Display` is the
+/// name while `id()` stays the operationId.
+#[test]
+fn operation_names_are_the_calls_as_the_client_spells_them() {
+    use torii_backend::Operation;
+    let spec = torii_tests::reference::repo_json("spec/server-v1.json");
+    let mut names = BTreeSet::new();
+    for item in spec["paths"].as_object().expect("paths").values() {
+        for operation in item.as_object().expect("path item").values() {
+            let id = operation["operationId"].as_str().expect("operationId");
+            let method = operation["x-rust-method"].as_str().expect("x-rust-method");
+            let accessor = spec["tags"]
+                .as_array()
+                .expect("tags")
+                .iter()
+                .find(|t| t["name"] == operation["tags"][0])
+                .and_then(|t| t["x-rust-resource"].as_str())
+                .expect("x-rust-resource");
+            let table = Operation::from_id(id).expect("in the table");
+            assert_eq!(table.name(), format!("{accessor}.{method}"), "{id}");
+            assert_eq!(table.to_string(), table.name());
+            assert_eq!(table.id(), id);
+            assert!(names.insert(table.name()), "{} twice", table.name());
+        }
+    }
+    assert_eq!(names.len(), Operation::ALL.len());
+    assert_eq!(
+        Operation::from_id("create").map(Operation::name),
+        Some("invitations.create")
+    );
+    assert_eq!(
+        Operation::from_id("list_1").map(Operation::name),
+        Some("invitations.list")
+    );
+}
+
 /// A member of the problem body beyond `code` is one call away: at the top level, or under the
 /// problem's `properties`; a 409 is answered once, never retried.
 #[tokio::test]
@@ -681,7 +718,10 @@ async fn non_2xx_answers_become_api_errors() {
     assert_eq!(api.code(), Some("user_not_found"));
     assert_eq!(api.support_id(), Some("sup_test_1"));
     assert_eq!(api.message(), "No user with this id");
-    assert_eq!(api.operation(), "getUser");
+    assert_eq!(
+        (api.operation(), api.operation_id()),
+        ("users.get", "getUser")
+    );
     assert!(api.body().contains("user_not_found"));
 
     server.respond(
@@ -714,7 +754,10 @@ async fn a_body_that_breaks_the_spec_is_a_decode_error_naming_the_field() {
         panic!("a DecodeError, got {error:?}")
     };
     assert_eq!(decode.json_path(), "items[1].createdAt");
-    assert_eq!(decode.operation(), "searchUsers");
+    assert_eq!(
+        (decode.operation(), decode.operation_id()),
+        ("users.list", "searchUsers")
+    );
 }
 
 #[tokio::test]
@@ -796,7 +839,7 @@ fn the_operation_table_decodes_success_bodies_as_the_client_does() {
         .expect("a user decodes as getUser's answer");
     match Operation::GetUser.decode_response(br#"{"id": 7}"#) {
         Err(Error::Decode(error)) => {
-            assert_eq!(error.operation(), "getUser");
+            assert_eq!(error.operation(), "users.get");
             assert_eq!(error.json_path(), "id");
         }
         other => panic!("a user with a numeric id decoded as {other:?}"),

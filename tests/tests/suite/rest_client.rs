@@ -512,7 +512,7 @@ async fn each_request_is_one_span_with_its_outcome_and_no_ids() {
         .collect();
     assert_eq!(spans.len(), 1, "{spans:?}");
     let fields = &spans[0].fields;
-    assert_eq!(fields["operation"], "getUser");
+    assert_eq!(fields["operation"], "users.get");
     assert_eq!(fields["method"], "GET");
     assert_eq!(fields["path"], "/api/server/v1/users/{userId}");
     assert_eq!(fields["status"], "200");
@@ -548,4 +548,91 @@ async fn requests_name_the_sdk_and_the_callers_service_in_the_user_agent() {
     c.allowed_origins().list().send().await.expect("list");
     let expected = format!("torii-rs/{} billing-service/2.1", env!("CARGO_PKG_VERSION"));
     assert_eq!(server.last().header("user-agent"), Some(expected.as_str()));
+}
+
+/// `users().list()` is `POST /users/search`, a read the spec marks safe (`x-torii-safe`): a 502,
+/// 503 or 504 on it is retried as on a GET, on the first page of a stream as on a call alone.
+#[tokio::test]
+async fn a_user_search_is_retried_as_a_read_on_every_page() {
+    let torii = MockTorii::start().await.expect("mock");
+    let all = mock::users(&torii, 5);
+    let torii_client = client(&torii, RetryPolicy::default());
+
+    torii.fail_operation(Operation::SearchUsers, 1, ApiFault::Unavailable);
+    let page = torii_client.users().list().send().await.expect("retried");
+    assert_eq!(page.items.len(), 5);
+    assert_eq!(torii.calls(Operation::SearchUsers), 2);
+
+    // A fault on page one and another on page two of a stream: each page is retried.
+    let mut items = torii_client.users().list().limit(2).items();
+    torii.fail_operation(Operation::SearchUsers, 1, ApiFault::Status(502));
+    let mut read = Vec::new();
+    for _ in 0..2 {
+        read.push(items.next().await.expect("an item").expect("page one").id);
+    }
+    torii.fail_operation(Operation::SearchUsers, 2, ApiFault::Status(504));
+    while let Some(user) = items.next().await {
+        read.push(user.expect("retried").id);
+    }
+    assert_eq!(read, all);
+}
+
+/// A page that fails for good ends the stream with its error; `next_cursor()` is that page's
+/// cursor, and the list builder's `.cursor(..)` resumes there with nothing lost or repeated.
+#[tokio::test]
+async fn a_stream_that_fails_on_page_two_resumes_from_its_cursor() {
+    let torii = MockTorii::start().await.expect("mock");
+    let all = mock::users(&torii, 5);
+    let torii_client = client(&torii, RetryPolicy::default().max_attempts(2));
+
+    let mut items = torii_client.users().list().limit(2).items();
+    assert_eq!(items.next_cursor(), None, "the first page has no cursor");
+    let mut read = Vec::new();
+    read.push(items.next().await.expect("an item").expect("page one").id);
+    assert_eq!(
+        items.next_cursor(),
+        None,
+        "page one's items are still to come"
+    );
+    read.push(items.next().await.expect("an item").expect("page one").id);
+    torii.fail_operation(Operation::SearchUsers, 2, ApiFault::Unavailable);
+    let error = items
+        .next()
+        .await
+        .expect("the error")
+        .expect_err("page two failed");
+    assert_eq!(
+        error.attempts(),
+        Some(2),
+        "retried under the client's policy"
+    );
+    assert!(error.is_retryable());
+    assert!(
+        items.next().await.is_none(),
+        "the stream ends after its error"
+    );
+    let cursor = *items.next_cursor().expect("page two's cursor");
+
+    let mut resumed = torii_client.users().list().limit(2).cursor(cursor).items();
+    while let Some(user) = resumed.next().await {
+        read.push(user.expect("resumed").id);
+    }
+    assert_eq!(read, all);
+    assert_eq!(resumed.next_cursor(), None, "nothing after the last page");
+
+    // Pages say the same.
+    let mut pages = torii_client.users().list().limit(2).pages();
+    pages.next().await.expect("page one").expect("ok");
+    torii.fail_operation(Operation::SearchUsers, 2, ApiFault::Unavailable);
+    pages.next().await.expect("page two").expect_err("failed");
+    let cursor = *pages.next_cursor().expect("page two's cursor");
+    let rest = torii_client
+        .users()
+        .list()
+        .limit(2)
+        .cursor(cursor)
+        .collect_items(10)
+        .await
+        .expect("rest");
+    assert_eq!(user_ids(rest), all[2..]);
 }

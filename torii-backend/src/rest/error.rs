@@ -165,8 +165,13 @@ impl ApiError {
         &self.inner.url_path
     }
 
-    /// The operationId of the failed call (`getUser`).
+    /// The failed call as the client spells it (`users.get`), as the message names it.
     pub fn operation(&self) -> &'static str {
+        self.inner.operation.name
+    }
+
+    /// The operationId of the failed call, as the spec names it (`getUser`).
+    pub fn operation_id(&self) -> &'static str {
         self.inner.operation.id
     }
 
@@ -187,7 +192,7 @@ impl fmt::Display for ApiError {
             f,
             "Torii API answered {} to {}",
             self.inner.status.as_u16(),
-            self.inner.operation.id
+            self.inner.operation.name
         )?;
         if let Some(code) = &self.inner.code {
             write!(f, " ({code})")?;
@@ -268,8 +273,13 @@ impl TransportError {
         self.source.is_connect()
     }
 
-    /// The operationId of the failed call.
+    /// The failed call as the client spells it (`users.get`), as the message names it.
     pub fn operation(&self) -> &'static str {
+        self.operation.name
+    }
+
+    /// The operationId of the failed call, as the spec names it (`getUser`).
+    pub fn operation_id(&self) -> &'static str {
         self.operation.id
     }
 }
@@ -283,7 +293,7 @@ impl fmt::Display for TransportError {
         } else {
             "failed"
         };
-        write!(f, "the request for {} {what}", self.operation.id)
+        write!(f, "the request for {} {what}", self.operation.name)
     }
 }
 
@@ -333,8 +343,13 @@ impl DecodeError {
         self.status
     }
 
-    /// The operationId of the call.
+    /// The call as the client spells it (`users.get`), as the message names it.
     pub fn operation(&self) -> &'static str {
+        self.operation.name
+    }
+
+    /// The operationId of the call, as the spec names it (`getUser`).
+    pub fn operation_id(&self) -> &'static str {
         self.operation.id
     }
 }
@@ -344,7 +359,7 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "the response to {} does not match the spec at `{}`: {}",
-            self.operation.id, self.json_path, self.message
+            self.operation.name, self.json_path, self.message
         )
     }
 }
@@ -371,7 +386,12 @@ mod tests {
         assert_eq!(error.message(), "No user");
         assert_eq!(
             error.to_string(),
-            "Torii API answered 404 to getUser (user_not_found): No user [support id sup_1]"
+            "Torii API answered 404 to users.get (user_not_found): No user [support id sup_1]"
+        );
+        // The message names the call as the client spells it; the operationId stays at hand.
+        assert_eq!(
+            (error.operation(), error.operation_id()),
+            ("users.get", "getUser")
         );
     }
 

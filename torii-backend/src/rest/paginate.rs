@@ -20,7 +20,8 @@
 //!
 //! Both types are [`Stream`]s too, for `futures::StreamExt` and friends. The stream ends after
 //! the page whose `hasMore` is false, and after the first error (the error is its last item).
-//! Dropping it sends nothing more. Each page request is retried like any other request.
+//! Dropping it sends nothing more. Each page request is retried under the client's
+//! [`RetryPolicy`](super::RetryPolicy), as the same call made alone would be.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -45,6 +46,9 @@ pub trait Paginated: Clone + Send + Unpin + 'static {
     /// This request, for the page after `cursor`.
     fn with_cursor(self, cursor: Self::Cursor) -> Self;
 
+    /// The cursor this request sends, if any (none for the first page).
+    fn cursor(&self) -> Option<&Self::Cursor>;
+
     /// Sends the request.
     fn fetch(self) -> BoxFuture<Result<Self::Page, Error>>;
 
@@ -66,6 +70,11 @@ pub struct Pages<R: Paginated> {
     in_flight: Option<(R, PageFuture<R>)>,
     /// Cursors already followed, to stop on a server that repeats one instead of looping.
     last_cursor: Option<R::Cursor>,
+    /// The request whose page failed, kept for [`Pages::next_cursor`].
+    failed: Option<R>,
+    /// The cursor of the last page returned (`None` for the first page), for
+    /// [`Items::next_cursor`] while that page's items are still being read.
+    read_cursor: Option<R::Cursor>,
 }
 
 impl<R: Paginated> Pages<R> {
@@ -76,12 +85,28 @@ impl<R: Paginated> Pages<R> {
             next: Some(request),
             in_flight: None,
             last_cursor: None,
+            failed: None,
+            read_cursor: None,
         }
     }
 
     /// The next page, `None` after the last one or an error.
     pub async fn next(&mut self) -> Option<Result<R::Page, Error>> {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The cursor of the page this stream fetches next; after an error, of the page that
+    /// failed, to resume from with the list builder's `.cursor(..)` (as
+    /// [`Items::next_cursor`] shows). `None` when that page is the first one the request asked
+    /// for without a cursor (start the request again), and after the last page.
+    pub fn next_cursor(&self) -> Option<&R::Cursor> {
+        let pending = match (&self.in_flight, &self.next, &self.failed) {
+            (Some((request, _)), _, _) | (None, Some(request), _) | (None, None, Some(request)) => {
+                request
+            }
+            (None, None, None) => return None,
+        };
+        pending.cursor()
     }
 }
 
@@ -104,17 +129,20 @@ impl<R: Paginated> Stream for Pages<R> {
         let Some((request, _)) = this.in_flight.take() else {
             return Poll::Ready(None);
         };
-        if let Ok(page) = &result {
-            match R::next_cursor(page) {
-                Some(cursor) if this.last_cursor.as_ref() == Some(&cursor) => {
-                    tracing::warn!("the server repeated a page cursor; stopping the pagination");
-                }
-                Some(cursor) => {
-                    this.last_cursor = Some(cursor.clone());
-                    this.next = Some(request.with_cursor(cursor));
-                }
-                None => {}
+        let Ok(page) = &result else {
+            this.failed = Some(request);
+            return Poll::Ready(Some(result));
+        };
+        this.read_cursor = request.cursor().cloned();
+        match R::next_cursor(page) {
+            Some(cursor) if this.last_cursor.as_ref() == Some(&cursor) => {
+                tracing::warn!("the server repeated a page cursor; stopping the pagination");
             }
+            Some(cursor) => {
+                this.last_cursor = Some(cursor.clone());
+                this.next = Some(request.with_cursor(cursor));
+            }
+            None => {}
         }
         Poll::Ready(Some(result))
     }
@@ -149,6 +177,43 @@ impl<R: Paginated> Items<R> {
     /// The next item, `None` after the last one or an error.
     pub async fn next(&mut self) -> Option<Result<R::Item, Error>> {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The cursor of the page the next item comes from; after an error, of the page that
+    /// failed, to resume from with the list builder's `.cursor(..)`. An error is returned only
+    /// once the items of the pages before it are all read, so resuming there skips nothing and
+    /// repeats nothing. `None` when that page is the first one (start the request again), and
+    /// after the last page.
+    ///
+    /// ```no_run
+    /// # async fn run(torii: torii_backend::Client) -> Result<(), torii_backend::Error> {
+    /// let mut users = torii.users().list().limit(100).items();
+    /// let mut seen = Vec::new();
+    /// while let Some(user) = users.next().await {
+    ///     match user {
+    ///         Ok(user) => seen.push(user.id),
+    ///         Err(error) if error.is_retryable() => {
+    ///             // Retries are used up; later (a queue's next run, say), go on from there.
+    ///             let mut rest = torii.users().list().limit(100);
+    ///             if let Some(cursor) = users.next_cursor() {
+    ///                 rest = rest.cursor(*cursor);
+    ///             }
+    ///             for user in rest.collect_items(10_000).await? {
+    ///                 seen.push(user.id);
+    ///             }
+    ///         }
+    ///         Err(error) => return Err(error),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn next_cursor(&self) -> Option<&R::Cursor> {
+        if self.buffered.is_empty() {
+            self.pages.next_cursor()
+        } else {
+            // Items of the last page read are still to come: its cursor is the resume point.
+            self.pages.read_cursor.as_ref()
+        }
     }
 }
 

@@ -14,8 +14,12 @@ use crate::error::InvalidArgument;
 pub struct OperationSpec {
     /// The operationId (`getUser`).
     pub id: &'static str,
+    /// `resource.method` as the client spells the call (`users.get`).
+    pub name: &'static str,
     /// The HTTP method.
     pub method: Method,
+    /// A read sent with another method (`x-torii-safe`), retried as a GET is.
+    pub safe: bool,
     /// The path template (`/api/server/v1/users/{userId}`).
     pub path_template: &'static str,
     /// Statuses that, answered to a repeat of a call that may already have been applied,
@@ -25,6 +29,14 @@ pub struct OperationSpec {
     pub body: Option<BodySpec>,
     /// The path and query parameters, in the spec's order.
     pub params: &'static [ParamSpec],
+}
+
+impl OperationSpec {
+    /// Whether a failed attempt is retried as a read's is: GET, PUT, DELETE, and operations
+    /// the spec marks safe (`x-torii-safe`).
+    pub(crate) fn is_retried_as_read(&self) -> bool {
+        super::retry::retried_as_read(&self.method, self.safe)
+    }
 }
 
 /// An operation's request body as the spec states it.

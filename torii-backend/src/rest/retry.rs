@@ -24,7 +24,10 @@ use super::request::OperationSpec;
 ///
 /// - GET, PUT and DELETE (idempotent): a connection that could not be made, a timeout, a broken
 ///   connection, and the statuses 408, 429, 502, 503 and 504.
-/// - **POST and PATCH only when the server provably did not act on the request**: the
+/// - `users().list()` too: the server's user search is `POST /users/search` (a POST for its
+///   body), and the spec marks it a read (`x-torii-safe`), so it is retried as a GET is. The
+///   pagination streams retry each page this way.
+/// - **Other POSTs and PATCHes only when the server provably did not act on the request**: the
 ///   connection could not be made (nothing was sent), or the server answered 429 (it refused the
 ///   request before doing anything). A POST that timed out or got a 503 may have been applied, so
 ///   it is returned as an error rather than sent twice.
@@ -95,13 +98,14 @@ impl RetryPolicy {
 
     /// How long to wait before sending the request again after `attempts` attempts ended in
     /// `failure`, or `None` to give up.
+    /// `as_read` says whether the operation is retried as a read ([`retried_as_read`]).
     pub(crate) fn wait_before_retry(
         &self,
-        method: &Method,
+        as_read: bool,
         failure: &Failure,
         attempts: u32,
     ) -> Option<Duration> {
-        if attempts >= self.max_attempts || !failure.may_retry(method) {
+        if attempts >= self.max_attempts || !failure.may_retry(as_read) {
             return None;
         }
         match failure.retry_after() {
@@ -161,8 +165,8 @@ impl Failure {
         }
     }
 
-    fn may_retry(&self, method: &Method) -> bool {
-        let idempotent = matches!(*method, Method::GET | Method::PUT | Method::DELETE);
+    fn may_retry(&self, as_read: bool) -> bool {
+        let idempotent = as_read;
         match self {
             Self::Connect => true,
             Self::Status { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS => true,
@@ -189,6 +193,12 @@ impl Failure {
                 }
         )
     }
+}
+
+/// Whether an operation sent with `method` is retried as a read: GET, PUT and DELETE
+/// (idempotent), and an operation the spec marks `safe` (`x-torii-safe`: a search sent as POST).
+pub(crate) fn retried_as_read(method: &Method, safe: bool) -> bool {
+    safe || matches!(*method, Method::GET | Method::PUT | Method::DELETE)
 }
 
 /// The statuses that say "try again": 408, 429, 502, 503, 504.
@@ -260,7 +270,9 @@ mod tests {
                 Failure::Broken,
             ] {
                 assert!(
-                    policy.wait_before_retry(&method, &failure, 1).is_some(),
+                    policy
+                        .wait_before_retry(retried_as_read(&method, false), &failure, 1)
+                        .is_some(),
                     "{method} {failure:?}"
                 );
             }
@@ -273,7 +285,9 @@ mod tests {
                 status(500),
             ] {
                 assert!(
-                    policy.wait_before_retry(&method, &failure, 1).is_none(),
+                    policy
+                        .wait_before_retry(retried_as_read(&method, false), &failure, 1)
+                        .is_none(),
                     "{method} {failure:?}"
                 );
             }
@@ -281,7 +295,9 @@ mod tests {
         for method in [Method::POST, Method::PATCH] {
             for failure in [status(429), Failure::Connect] {
                 assert!(
-                    policy.wait_before_retry(&method, &failure, 1).is_some(),
+                    policy
+                        .wait_before_retry(retried_as_read(&method, false), &failure, 1)
+                        .is_some(),
                     "{method} {failure:?}"
                 );
             }
@@ -294,10 +310,32 @@ mod tests {
                 Failure::Broken,
             ] {
                 assert!(
-                    policy.wait_before_retry(&method, &failure, 1).is_none(),
+                    policy
+                        .wait_before_retry(retried_as_read(&method, false), &failure, 1)
+                        .is_none(),
                     "{method} {failure:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_post_the_spec_marks_safe_is_retried_as_a_read() {
+        let policy = RetryPolicy::default();
+        for failure in [
+            status(408),
+            status(502),
+            status(503),
+            status(504),
+            Failure::Timeout,
+            Failure::Broken,
+        ] {
+            assert!(
+                policy
+                    .wait_before_retry(retried_as_read(&Method::POST, true), &failure, 1)
+                    .is_some(),
+                "{failure:?}"
+            );
         }
     }
 
@@ -306,18 +344,18 @@ mod tests {
         let policy = RetryPolicy::default().max_attempts(3);
         assert!(
             policy
-                .wait_before_retry(&Method::GET, &status(503), 2)
+                .wait_before_retry(retried_as_read(&Method::GET, false), &status(503), 2)
                 .is_some()
         );
         assert!(
             policy
-                .wait_before_retry(&Method::GET, &status(503), 3)
+                .wait_before_retry(retried_as_read(&Method::GET, false), &status(503), 3)
                 .is_none()
         );
         let disabled = RetryPolicy::disabled();
         assert!(
             disabled
-                .wait_before_retry(&Method::GET, &Failure::Connect, 1)
+                .wait_before_retry(retried_as_read(&Method::GET, false), &Failure::Connect, 1)
                 .is_none()
         );
         assert_eq!(RetryPolicy::default().max_attempts(0).max_attempts, 1);
@@ -349,10 +387,13 @@ mod tests {
             retry_after: Some(Duration::from_secs(seconds)),
         };
         assert_eq!(
-            policy.wait_before_retry(&Method::POST, &asked(3), 1),
+            policy.wait_before_retry(retried_as_read(&Method::POST, false), &asked(3), 1),
             Some(Duration::from_secs(3))
         );
-        assert_eq!(policy.wait_before_retry(&Method::GET, &asked(11), 1), None);
+        assert_eq!(
+            policy.wait_before_retry(retried_as_read(&Method::GET, false), &asked(11), 1),
+            None
+        );
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Transport {
         // personal data reaches the logs.
         let span = tracing::info_span!(
             "torii.request",
-            operation = operation.id,
+            operation = operation.name,
             method = %operation.method,
             path = operation.path_template,
             status = tracing::field::Empty,
@@ -125,7 +125,7 @@ impl Transport {
             let sent = self.send_once(operation, url, body.clone()).await;
             #[cfg(feature = "metrics")]
             crate::observe::api_request(
-                operation.id,
+                operation.name,
                 sent.as_ref().ok().map(|(status, _, _)| status.as_u16()),
                 attempt_started.elapsed(),
             );
@@ -159,11 +159,11 @@ impl Transport {
                 }
             };
             may_have_been_applied |= failure.may_have_reached_server();
-            let Some(wait) =
-                self.inner
-                    .retry
-                    .wait_before_retry(&operation.method, &failure, attempts)
-            else {
+            let Some(wait) = self.inner.retry.wait_before_retry(
+                operation.is_retried_as_read(),
+                &failure,
+                attempts,
+            ) else {
                 return Err(error);
             };
             tracing::info!(

@@ -387,6 +387,10 @@ fn emit_pagination(op: &Operation, rt: &Runtime) -> TokenStream {
                 self
             }
 
+            fn cursor(&self) -> ::core::option::Option<&Self::Cursor> {
+                self.#cursor_field.as_ref()
+            }
+
             fn fetch(self) -> #path::BoxFuture<::core::result::Result<Self::Page, #path::Error>> {
                 ::std::boxed::Box::pin(self.send())
             }

@@ -12,6 +12,15 @@ use crate::ir::{Operation, Resource};
 pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
     let path = &rt.path;
     let operations: Vec<&Operation> = resources.iter().flat_map(|r| &r.operations).collect();
+    // `resource.method` as the client spells the call (`invitations.create`), one per operation.
+    let names: Vec<String> = resources
+        .iter()
+        .flat_map(|r| {
+            r.operations
+                .iter()
+                .map(move |op| format!("{}.{}", unraw(&r.accessor), unraw(&op.method_name)))
+        })
+        .collect();
     let variants = operations.iter().map(|op| {
         let variant = &op.variant_name;
         let text = format!(
@@ -29,9 +38,10 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
     // The statics are numbered, not named after their variant, so that no variant name (a raw
     // identifier, two that differ in case only) can make an invalid or clashing one.
     let static_name = |index: usize| format_ident!("OPERATION_{index}");
-    let statics = operations.iter().enumerate().map(|(index, op)| {
+    let statics = operations.iter().zip(&names).enumerate().map(|(index, (op, qualified))| {
         let name = static_name(index);
         let id = &op.operation_id;
+        let safe = op.safe;
         let method = format_ident!("{}", op.http_method.as_str());
         let template = &op.path_template;
         let repeat = &op.repeat_success;
@@ -64,7 +74,9 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
         quote! {
             static #name: #path::OperationSpec = #path::OperationSpec {
                 id: #id,
+                name: #qualified,
                 method: #path::Method::#method,
+                safe: #safe,
                 path_template: #template,
                 repeat_success: &[#(#repeat),*],
                 body: #body,
@@ -115,9 +127,16 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
             /// Every operation, in the order of the spec's resources.
             pub const ALL: &'static [Self] = &[#(#all)*];
 
-            /// The operationId (`getUser`).
+            /// The operationId (`getUser`), as the spec names the operation.
             pub fn id(self) -> &'static str {
                 self.spec().id
+            }
+
+            /// The call as the client spells it, `resource.method` (`users.get`,
+            /// `invitations.create`): what errors, the tracing field and the metrics label
+            /// name, since some operationIds (`list`, `create`) say nothing on their own.
+            pub fn name(self) -> &'static str {
+                self.spec().name
             }
 
             /// The HTTP method.
@@ -164,10 +183,20 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
             }
         }
 
+        /// The qualified name ([`Operation::name`]).
         impl ::core::fmt::Display for Operation {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.id())
+                f.write_str(self.name())
             }
         }
+    }
+}
+
+/// An identifier as written in Rust source, without a raw `r#` prefix (`r#type` reads `type`).
+fn unraw(ident: &proc_macro2::Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(bare) => bare.to_owned(),
+        None => text,
     }
 }

@@ -134,6 +134,7 @@ pub(super) fn read_operation(
         })?,
     };
     let repeat_success = read_repeat_success(operation, pointer).map_err(in_op)?;
+    let safe = read_safe(operation, pointer).map_err(in_op)?;
 
     let (path_params, query_params) =
         read_parameters(reader, operation, context, &op_hint).map_err(in_op)?;
@@ -146,6 +147,7 @@ pub(super) fn read_operation(
         operation_id: operation_id.to_owned(),
         variant_name,
         repeat_success,
+        safe,
         method_name,
         builder_name,
         http_method: context.method,
@@ -196,6 +198,20 @@ pub(super) fn read_repeat_success(
         }
     }
     Ok(read)
+}
+
+/// `x-torii-safe`: `true` on an operation that only reads although its method is not GET (a
+/// search sent as POST for its body), so that it is retried as a read. Absent means false.
+pub(super) fn read_safe(operation: &Map<String, Value>, pointer: &str) -> Result<bool, Error> {
+    const KEY: &str = "x-torii-safe";
+    match operation.get(KEY) {
+        None => Ok(false),
+        Some(Value::Bool(safe)) => Ok(*safe),
+        Some(_) => Err(Error::new(
+            child(pointer, KEY),
+            format!("`{KEY}` must be true or false"),
+        )),
+    }
 }
 
 /// Setter and argument names must not clash with each other or with the builder's own methods.
@@ -351,6 +367,21 @@ mod tests {
         assert_eq!(
             repeat(json!({"x-torii-repeat-success": {}})),
             Err("/paths/~1x/delete/x-torii-repeat-success".to_owned())
+        );
+    }
+
+    #[test]
+    fn safe_is_read_from_the_extension_only_and_must_be_a_boolean() {
+        let safe = |operation: Value| {
+            read_safe(operation.as_object().expect("object"), "/paths/~1x/post")
+                .map_err(|error| error.pointer().to_owned())
+        };
+        assert_eq!(safe(json!({})), Ok(false));
+        assert_eq!(safe(json!({"x-torii-safe": true})), Ok(true));
+        assert_eq!(safe(json!({"x-torii-safe": false})), Ok(false));
+        assert_eq!(
+            safe(json!({"x-torii-safe": "yes"})),
+            Err("/paths/~1x/post/x-torii-safe".to_owned())
         );
     }
 
