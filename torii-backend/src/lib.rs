@@ -8,7 +8,8 @@
 //!   and a field you do not touch is left out of the body.
 //! - **Session verification** (feature `verify`, on by default): [`verify_token`],
 //!   [`authenticate_request`] and [`Verifier`] check Torii session tokens locally; with features
-//!   `tower` and `axum`, [`middleware::RequireAuthLayer`] and an extractor for [`Auth`].
+//!   `tower` and `axum`, `middleware::RequireAuthLayer` and an extractor for [`Auth`]; with
+//!   `actix`, the same for actix-web 4.
 //! - **A mock Torii** (feature `testing`) for your own tests: `testing::MockTorii`.
 //!
 //! ```no_run
@@ -39,13 +40,18 @@
 //! | `rest` (feature `api`) | what configures the client and what it returns: `ClientBuilder`, `RetryPolicy`, `SecretKey`, `ApiError`, `TransportError`, `DecodeError`, the pagination streams `Items` and `Pages` |
 //! | `models`, `resources`, `builders` (feature `api`) | generated from the spec: one type per schema, one handle per resource, one request builder per operation |
 //! | `Operation` (feature `api`) | the generated operation table: every operationId with its method, path template and the behaviours the spec states |
+//! | `actix` (feature `actix`) | `RequireAuth` middleware and the `Auth` extractors for actix-web 4 |
 //! | `testing` (feature `testing`) | `MockTorii`, an in-process Torii for your tests |
 //!
 //! # Features
 //!
 //! - `api` (default): the REST client, its models and `generate_api!`.
 //! - `verify` (default): token verification, with no REST code when used alone.
-//! - `tower`: the tower layer; `axum`: the extractor; `testing`: the mock Torii.
+//! - `tower`: the tower layer; `axum`: the `Auth` extractor (with `tower`).
+//! - `actix`: actix-web 4 middleware and extractors.
+//! - `metrics`: counters, a gauge and a histogram through the `metrics` facade (the README's
+//!   "Metrics" lists them).
+//! - `testing`: the mock Torii, for your tests (as a dev-dependency).
 
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]

@@ -210,6 +210,68 @@ async fn ban_revokes_every_session_and_unban_restores_the_user() {
     );
 }
 
+/// A revoked or banned session's token still verifies locally until it expires;
+/// `Client::session_is_active` is the one call that tells.
+#[tokio::test]
+async fn session_is_active_tells_what_local_verification_cannot() {
+    let (torii, client) = mock().await;
+    let verifier = torii.verifier();
+    let user = seed(&torii, "revoked@example.com");
+    let kept = torii.create_session(user.id).expect("session");
+    let revoked = torii.create_session(user.id).expect("session");
+    let kept = verifier
+        .verify(&torii.session_token(&kept))
+        .await
+        .expect("verify");
+    let revoked_token = torii.session_token(&revoked);
+    let auth = verifier.verify(&revoked_token).await.expect("verify");
+    assert!(client.session_is_active(&auth).await.expect("checked"));
+
+    client
+        .sessions()
+        .revoke(user.id, revoked.id)
+        .send()
+        .await
+        .expect("revoke");
+    let still = verifier
+        .verify(&revoked_token)
+        .await
+        .expect("verifies until exp");
+    assert!(!client.session_is_active(&still).await.expect("checked"));
+    assert!(
+        client.session_is_active(&kept).await.expect("checked"),
+        "only that one"
+    );
+
+    client.users().ban(user.id).send().await.expect("ban");
+    assert!(
+        !client.session_is_active(&kept).await.expect("checked"),
+        "a ban ends it"
+    );
+
+    // A user that no longer exists has no active session.
+    let gone = seed(&torii, "gone@example.com");
+    let session = torii.create_session(gone.id).expect("session");
+    let auth = verifier
+        .verify(&torii.session_token(&session))
+        .await
+        .expect("verify");
+    client.users().delete(gone.id).send().await.expect("delete");
+    assert!(!client.session_is_active(&auth).await.expect("checked"));
+
+    // A token without `sid` names no session: refused before anything is sent.
+    let calls = torii.calls(Operation::ListSessions);
+    let no_sid = verifier
+        .verify(&torii.token().subject(user.id.to_string()).sign())
+        .await
+        .expect("verify");
+    match client.session_is_active(&no_sid).await {
+        Err(Error::InvalidArgument(error)) => assert_eq!(error.name(), "sid"),
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+    assert_eq!(torii.calls(Operation::ListSessions), calls);
+}
+
 #[tokio::test]
 async fn sessions_of_a_minted_token_are_listed_and_revoked() {
     let (torii, client) = mock().await;

@@ -21,13 +21,14 @@ pub(crate) type SkipPredicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 /// ```
 /// # #[cfg(feature = "axum")]
 /// # fn app() -> Result<axum::Router, torii_backend::ConfigError> {
-/// use axum::{Router, routing::get, Extension};
+/// use axum::{Router, routing::get};
 /// use torii_backend::middleware::RequireAuthLayer;
 /// use torii_backend::verify::{Auth, Verifier};
 ///
 /// let verifier = Verifier::new("https://auth.example.com")?;
 /// let app = Router::new()
-///     .route("/me", get(|Extension(auth): Extension<Auth>| async move { auth.user_id }))
+///     // With feature `axum`, `Auth` is an extractor (and `Option<Auth>` for optional routes).
+///     .route("/me", get(|auth: Auth| async move { auth.user_id }))
 ///     .route("/healthz", get(|| async { "ok" }))
 ///     .layer(RequireAuthLayer::new(verifier).skip(|request| request.uri.path() == "/healthz"));
 /// # Ok(app) }

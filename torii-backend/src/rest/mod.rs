@@ -24,6 +24,8 @@ mod error;
 pub(crate) mod paginate;
 pub(crate) mod request;
 mod retry;
+#[cfg(feature = "verify")]
+mod revocation;
 mod secret;
 pub(crate) mod transport;
 pub(crate) mod tristate;

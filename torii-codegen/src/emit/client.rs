@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::types::{input, rust_type};
 use super::{Runtime, doc};
-use crate::ir::{Field, Operation, Param, Resource, Segment, TypeRef};
+use crate::ir::{Field, HttpMethod, Operation, Param, Resource, Segment, TypeRef};
 
 pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
     let path = &rt.path;
@@ -273,7 +273,7 @@ fn emit_builder(op: &Operation, rt: &Runtime) -> TokenStream {
         .iter()
         .flat_map(|b| b.fields.iter())
         .filter(|f| !f.is_argument())
-        .map(|f| body_setter(f, rt));
+        .map(|f| body_setter(f, op.http_method, rt));
 
     let segments = op.segments.iter().map(|segment| match segment {
         Segment::Literal(text) => quote!(request.segment(#text);),
@@ -437,11 +437,19 @@ fn query_field(param: &Param) -> Ident {
     format_ident!("query_{}", param.name.to_string().trim_start_matches("r#"))
 }
 
-fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
+fn body_setter(field: &Field, method: HttpMethod, rt: &Runtime) -> TokenStream {
     let path = &rt.path;
     let name = &field.name;
     let wire = &field.wire;
     let docs = doc(field.doc.as_deref(), &format!("Sets `{wire}`."));
+    // A required free-form object is no argument (see `Field::is_argument`): say what is sent
+    // when the setter is left out.
+    let docs = if field.required && field.ty == TypeRef::JsonObject {
+        let note = " Required by the API: sent as `{}` (empty) when not set.";
+        quote! { #docs #[doc = ""] #[doc = #note] }
+    } else {
+        docs
+    };
     let value = input(&field.ty, rt, &quote!(super::models::), &quote!(value));
     let param = value.param;
     // How a converted value is stored: tri-state fields hold `Some(Some(v))`.
@@ -469,9 +477,24 @@ fn body_setter(field: &Field, rt: &Runtime) -> TokenStream {
         let bare = bare.trim_start_matches("r#");
         let clear_name = format_ident!("clear_{bare}");
         let or_clear_name = format_ident!("{bare}_or_clear");
-        let text = format!(" Sends `\"{wire}\": null`, which clears it.");
+        // Only an update has a stored value for `null` to clear; elsewhere it is an explicit
+        // "none", which the docs must not call clearing.
+        let (text, none) = if method == HttpMethod::Patch {
+            (
+                format!(" Sends `\"{wire}\": null`, which clears the stored value."),
+                "clears it",
+            )
+        } else {
+            (
+                format!(
+                    " Sends `\"{wire}\": null`: an explicit \"no value\" (leaving the setter out \
+                     sends no `{wire}` at all)."
+                ),
+                "sends `null`",
+            )
+        };
         let or_clear_text = format!(
-            " Sets `{wire}` to the value when there is one (as `.{bare}(value)`), and clears it \
+            " Sets `{wire}` to the value when there is one (as `.{bare}(value)`), and {none} \
              when there is none (as `.{clear_name}()`): for a value that arrives as an `Option` \
              at run time."
         );
