@@ -15,6 +15,8 @@ use torii_backend::serde_json::{self, Value, json};
 use torii_backend::testing::MockTorii;
 use torii_backend::{Client, Verifier};
 
+mod common;
+
 /// How long a process gets to print its lines or to exit: a bound for a hung process, never
 /// a wait the test relies on.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -53,7 +55,7 @@ fn read_stderr(child: &mut Child) -> thread::JoinHandle<String> {
     })
 }
 
-/// Starts torii-mock with `args` and reads its three lines.
+/// Starts torii-mock with `args` and reads its four lines.
 fn start(args: &[&str]) -> Running {
     let mut child = command(args).spawn().expect("torii-mock starts");
     let stderr = read_stderr(&mut child);
@@ -68,7 +70,7 @@ fn start(args: &[&str]) -> Running {
         }
     });
     let mut stdout_lines = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         match received.recv_timeout(PATIENCE) {
             Ok(line) => stdout_lines.push(line),
             Err(_) => {
@@ -146,18 +148,8 @@ impl Running {
 
     /// A request with the secret key.
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = reqwest::Client::new()
-            .request(method, self.url(path))
-            .bearer_auth(self.var("TORII_SECRET_KEY"));
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.expect("the mock answers");
-        let status = response.status();
-        let text = response.text().await.expect("a body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        let (url, key) = (self.var("TORII_API_URL"), self.var("TORII_SECRET_KEY"));
+        common::call(url, key, method, path, body).await
     }
 
     /// Sends `signal` (`TERM`, `INT`) and waits for the process to end.
@@ -198,14 +190,36 @@ async fn it_prints_the_variables_once_serving_and_writes_them_to_the_env_file() 
     let env_file = dir.join("torii.env");
     let mock = start(&["--env-file", path_arg(&env_file)]);
     let names: Vec<&str> = mock.vars.keys().map(String::as_str).collect();
-    assert_eq!(names, ["TORII_API_URL", "TORII_ISSUER", "TORII_SECRET_KEY"]);
+    assert_eq!(
+        names,
+        [
+            "TORII_API_URL",
+            "TORII_ISSUER",
+            "TORII_MOCK_UI",
+            "TORII_SECRET_KEY"
+        ]
+    );
     assert_eq!(
         mock.stdout_lines
             .iter()
             .map(|l| l.split('=').next().unwrap_or(""))
             .collect::<Vec<_>>(),
-        ["TORII_ISSUER", "TORII_API_URL", "TORII_SECRET_KEY"],
+        [
+            "TORII_ISSUER",
+            "TORII_API_URL",
+            "TORII_SECRET_KEY",
+            "TORII_MOCK_UI"
+        ],
         "in this order"
+    );
+    // The page, with the key in the fragment (which a browser never sends).
+    assert_eq!(
+        mock.var("TORII_MOCK_UI"),
+        format!(
+            "{}/_mock/#key={}",
+            mock.var("TORII_ISSUER"),
+            mock.var("TORII_SECRET_KEY")
+        )
     );
     let url = mock.var("TORII_API_URL");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
@@ -224,7 +238,7 @@ async fn it_prints_the_variables_once_serving_and_writes_them_to_the_env_file() 
 
     let ended = mock.stop("TERM");
     assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
-    assert_eq!(ended.stdout, "", "nothing after the three lines");
+    assert_eq!(ended.stdout, "", "nothing after the four lines");
 }
 
 #[tokio::test]
@@ -239,6 +253,7 @@ async fn every_control_route_refuses_a_request_without_the_key() {
         (Method::DELETE, "/_mock/v1/faults"),
         (Method::GET, "/_mock/v1/calls"),
         (Method::GET, "/_mock/v1/export"),
+        (Method::GET, "/_mock/v1/requests"),
     ];
     let http = reqwest::Client::new();
     for (method, path) in routes {
@@ -384,6 +399,47 @@ async fn the_control_routes_mint_reset_rotate_fail_count_and_export() {
     );
     assert_eq!(calls["total"], 4);
 
+    // requests: newest first, each with its operation, status and fault, and no id.
+    let (status, log) = mock.call(Method::GET, "/_mock/v1/requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let summary: Vec<(&str, &str, Value, Value)> = log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|entry| {
+            (
+                entry["operation"].as_str().unwrap_or_default(),
+                entry["pathTemplate"].as_str().unwrap_or_default(),
+                entry["status"].clone(),
+                entry["fault"].clone(),
+            )
+        })
+        .collect();
+    let user_path = "/api/server/v1/users/{userId}";
+    assert_eq!(
+        summary,
+        [
+            ("users.get", user_path, json!(200), Value::Null),
+            ("users.get", user_path, json!(500), json!("status")),
+            (
+                "sessions.list_for_user",
+                "/api/server/v1/users/{userId}/sessions",
+                json!(200),
+                Value::Null
+            ),
+            (
+                "users.create",
+                "/api/server/v1/users",
+                json!(201),
+                Value::Null
+            ),
+        ]
+    );
+    assert!(
+        !log.to_string().contains(&user_id),
+        "no id in the log: {log}"
+    );
+
     // keys: rotate adds a current key; delete removes one, and the old tokens stop verifying
     // for a fresh verifier.
     let (status, rotated) = mock.call(Method::POST, "/_mock/v1/keys/rotate", None).await;
@@ -432,6 +488,12 @@ async fn the_control_routes_mint_reset_rotate_fail_count_and_export() {
     assert_eq!(
         calls["total"], 1,
         "counting starts again: the getUser above"
+    );
+    let (_, log) = mock.call(Method::GET, "/_mock/v1/requests", None).await;
+    assert_eq!(
+        log["requests"].as_array().map(Vec::len),
+        Some(1),
+        "so does the log"
     );
     mock.stop("TERM");
 }

@@ -142,3 +142,51 @@ async fn faults_are_scoped_to_an_operation_and_a_number_of_requests() {
         .await
         .expect("cleared");
 }
+
+/// The request log behind torii-mock's page: newest first, each request's operation, status,
+/// duration and fault (a dropped connection has no status), emptied by a reset.
+#[tokio::test]
+async fn recent_requests_are_logged_newest_first_and_reset_empties_them() {
+    use torii_backend::testing::RecordedRequest;
+
+    let torii = MockTorii::start().await.expect("mock");
+    let client = client_with_timeout(&torii, Duration::from_secs(5));
+    torii.fail_operation(Operation::ListOrganizations, 1, ApiFault::Unavailable);
+    torii.fail_operation(Operation::ListAllowedOrigins, 1, ApiFault::DropConnection);
+    let _ = client.organizations().list().send().await;
+    let _ = client.allowed_origins().list().send().await;
+    client.organizations().list().send().await.expect("served");
+
+    let summary = |log: Vec<RecordedRequest>| -> Vec<(Operation, Option<u16>, Option<ApiFault>)> {
+        log.into_iter()
+            .map(|request| (request.operation, request.status, request.fault))
+            .collect()
+    };
+    let log = torii.recent_requests();
+    assert!(
+        log.windows(2).all(|pair| pair[0].at >= pair[1].at),
+        "newest first"
+    );
+    assert!(
+        log.iter()
+            .all(|request| request.duration < Duration::from_secs(5))
+    );
+    assert_eq!(
+        summary(log),
+        [
+            (Operation::ListOrganizations, Some(200), None),
+            (
+                Operation::ListAllowedOrigins,
+                None,
+                Some(ApiFault::DropConnection)
+            ),
+            (
+                Operation::ListOrganizations,
+                Some(503),
+                Some(ApiFault::Unavailable)
+            ),
+        ]
+    );
+    torii.reset();
+    assert!(torii.recent_requests().is_empty());
+}

@@ -274,4 +274,17 @@ async fn a_method_the_path_does_not_serve_is_a_problem_with_allow() {
             .as_str()
             .is_some_and(|id| !id.is_empty())
     );
+    // Not a call of the path's operation: not counted, not logged, and no fault is spent on it.
+    mock.torii
+        .fail_next(1, torii_backend::testing::ApiFault::Unavailable);
+    let again = mock
+        .send("DELETE", "/api/server/v1/users/search", None)
+        .await;
+    assert_eq!(again.status, 405);
+    assert_eq!(mock.torii.api_requests(), 0);
+    assert!(mock.torii.recent_requests().is_empty());
+    let search = mock
+        .send("POST", "/api/server/v1/users/search", Some("{}"))
+        .await;
+    assert_eq!(search.status, 503, "the planned fault is still there");
 }

@@ -64,6 +64,6 @@ mod mock;
 mod server;
 
 #[cfg(feature = "api")]
-pub use backend::{ApiFault, MockError, Snapshot, SnapshotError, UserSeed};
+pub use backend::{ApiFault, MockError, RecordedRequest, Snapshot, SnapshotError, UserSeed};
 pub use issuer::{JwksFault, TokenBuilder};
 pub use mock::{MockTorii, MockToriiBuilder, StartError};

@@ -1,5 +1,6 @@
 //! The control API under `/_mock/v1/`: what a test in any language does to a running mock
-//! (mint a session token, reset, rotate keys, plan faults, read counters, export a snapshot).
+//! (mint a session token, reset, rotate keys, plan faults, read counters and the recent
+//! requests, export a snapshot), and torii-mock's page at `/_mock/`, which drives it.
 //! Each route has a Rust counterpart on [`MockTorii`](crate::testing::MockTorii); both call the
 //! same code. Every route but `health` needs the secret key, and every refusal is problem+json.
 
@@ -54,12 +55,15 @@ pub(crate) fn router(issuer: Arc<IssuerState>, api: Arc<ApiState>) -> Router {
         .route("/faults", post(add_fault).delete(clear_faults))
         .route("/calls", get(calls))
         .route("/export", get(export))
+        .route("/requests", get(requests))
         .layer(from_fn_with_state(control.clone(), require_secret_key));
     let routes = Router::new()
         .route("/health", get(health))
         .merge(guarded)
         .with_state(control);
-    Router::new().nest(PREFIX, routes)
+    Router::new()
+        .nest(PREFIX, routes)
+        .merge(super::page::router())
 }
 
 async fn require_secret_key(
@@ -321,6 +325,17 @@ async fn calls(State(control): State<Control>) -> Response {
         .collect();
     let total: usize = counts.values().sum();
     axum::Json(json!({"calls": by_id, "total": total})).into_response()
+}
+
+async fn requests(State(control): State<Control>) -> Response {
+    let requests: Vec<Value> = control
+        .api
+        .requests()
+        .newest_first()
+        .iter()
+        .map(super::RecordedRequest::to_json)
+        .collect();
+    axum::Json(json!({ "requests": requests })).into_response()
 }
 
 async fn export(State(control): State<Control>) -> Response {

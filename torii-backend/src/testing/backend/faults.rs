@@ -36,6 +36,21 @@ pub enum ApiFault {
     DropConnection,
 }
 
+impl ApiFault {
+    /// Its name in the control API's JSON (`"type"` of `POST /_mock/v1/faults`).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Self::RateLimited { .. } => "rateLimited",
+            Self::Unavailable => "unavailable",
+            Self::Status(_) => "status",
+            Self::RawBody { .. } => "rawBody",
+            Self::Slow(_) => "slow",
+            Self::Hang => "hang",
+            Self::DropConnection => "dropConnection",
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Rule {
     operation: Option<Operation>,

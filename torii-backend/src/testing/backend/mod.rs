@@ -7,7 +7,9 @@
 pub(crate) mod control;
 mod faults;
 mod handlers;
+mod page;
 mod problem;
+mod requests;
 mod seed;
 mod snapshot;
 mod store;
@@ -26,6 +28,7 @@ use uuid::Uuid;
 
 pub use faults::ApiFault;
 pub use problem::MockError;
+pub use requests::RecordedRequest;
 pub use seed::UserSeed;
 pub use snapshot::{Snapshot, SnapshotError};
 
@@ -40,6 +43,7 @@ use crate::models::{
 use faults::FaultPlan;
 pub(crate) use problem::method_not_allowed_as_problem;
 use problem::problem_response;
+use requests::RequestLog;
 use store::Store;
 
 /// The mock's Backend API state, shared by its handlers and the [`MockTorii`] handle.
@@ -49,6 +53,7 @@ pub(crate) struct ApiState {
     store: Mutex<Store>,
     faults: Mutex<FaultPlan>,
     calls: Mutex<BTreeMap<Operation, usize>>,
+    requests: Mutex<RequestLog>,
 }
 
 impl ApiState {
@@ -64,6 +69,7 @@ impl ApiState {
             store: Mutex::new(store),
             faults: Mutex::new(FaultPlan::default()),
             calls: Mutex::new(BTreeMap::new()),
+            requests: Mutex::new(RequestLog::default()),
         }
     }
 
@@ -81,8 +87,15 @@ impl ApiState {
         let mut store = self.store();
         *store = store.emptied(random_salt());
         drop(store);
+        self.forget_requests();
+    }
+
+    /// Planned faults, call counts and the request log: what a reset or an import starts
+    /// without.
+    fn forget_requests(&self) {
         self.faults().clear();
         self.calls().clear();
+        self.requests().clear();
     }
 
     fn call_counts(&self) -> BTreeMap<Operation, usize> {
@@ -108,6 +121,10 @@ impl ApiState {
 
     fn calls(&self) -> MutexGuard<'_, BTreeMap<Operation, usize>> {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn requests(&self) -> MutexGuard<'_, RequestLog> {
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -176,14 +193,41 @@ struct Gate {
 /// What every request meets before its handler: it is counted, then gets any fault planned
 /// for it, then must carry the secret key, then must be what the spec allows (see
 /// [`validate`]); only then does the handler see it, so a refused request changes nothing.
+/// Its answer goes into the request log.
 async fn gate_request(
     State(gate): State<Gate>,
     path: RawPathParams,
     request: Request,
     next: Next,
 ) -> Response {
+    if request.method() != gate.operation.method() {
+        // Another method on this path: not a call of the operation. Routing answers it (405),
+        // with no count, no fault used up and no line in the log.
+        return next.run(request).await;
+    }
+    let (at, started) = (std::time::SystemTime::now(), std::time::Instant::now());
     *gate.api.calls().entry(gate.operation).or_default() += 1;
     let fault = gate.api.faults().take(gate.operation);
+    let response = answer(&gate, fault.clone(), path, request, next).await;
+    let dropped = response.extensions().get::<DropConnection>().is_some();
+    gate.api.requests().push(RecordedRequest {
+        at,
+        operation: gate.operation,
+        status: (!dropped).then(|| response.status().as_u16()),
+        duration: started.elapsed(),
+        fault,
+    });
+    response
+}
+
+/// The answer to a request that met `fault` (if one was planned) at the gate.
+async fn answer(
+    gate: &Gate,
+    fault: Option<ApiFault>,
+    path: RawPathParams,
+    request: Request,
+    next: Next,
+) -> Response {
     match fault {
         None => {}
         Some(ApiFault::Slow(delay)) => tokio::time::sleep(delay).await,
@@ -299,15 +343,24 @@ impl MockTorii {
 
     /// The variables a service reads to use this mock, one `NAME=value` line each:
     /// `TORII_ISSUER`, `TORII_API_URL` and `TORII_SECRET_KEY`, as `Verifier::from_env()` and
-    /// `Client::from_env()` read them. Ready for `eval`, `source` or a dotenv file: no value
-    /// needs quoting.
+    /// `Client::from_env()` read them, then `TORII_MOCK_UI`, the [page](Self::ui_url) with the
+    /// key in its fragment. Ready for `eval`, `source` or a dotenv file: no value needs
+    /// quoting.
     pub fn env_lines(&self) -> String {
         format!(
-            "TORII_ISSUER={}\nTORII_API_URL={}\nTORII_SECRET_KEY={}\n",
+            "TORII_ISSUER={}\nTORII_API_URL={}\nTORII_SECRET_KEY={}\nTORII_MOCK_UI={}\n",
             self.issuer(),
             self.api_url(),
-            self.secret_key()
+            self.secret_key(),
+            self.ui_url()
         )
+    }
+
+    /// The address of the mock's page, with the secret key in the URL fragment
+    /// (`http://127.0.0.1:PORT/_mock/#key=sk_test_…`), which browsers do not send: the page
+    /// takes it from there, so the key never reaches a request line or a server log.
+    pub fn ui_url(&self) -> String {
+        format!("{}{}#key={}", self.issuer(), page::PATH, self.secret_key())
     }
 
     /// Writes [`env_lines`](Self::env_lines) to `path` atomically (a temporary file, then a
@@ -455,7 +508,7 @@ impl MockTorii {
 
     /// Empties the environment, as the control API's `POST /_mock/v1/reset` does: every user,
     /// session, organization, membership, invitation and allowed origin is gone, and so are
-    /// planned faults and call counts. The environment id, the secret key and the signing keys
+    /// planned faults, call counts and the request log. The environment id, the secret key and the signing keys
     /// stay, so verifiers and clients made for the mock keep working.
     pub fn reset(&self) {
         self.api.reset();
@@ -470,19 +523,25 @@ impl MockTorii {
     /// Replaces what the mock holds with `snapshot`: its environment, records and signing keys
     /// (tokens the snapshot's keys signed verify again). The mock keeps its own secret key;
     /// start a mock from a snapshot ([`MockToriiBuilder::snapshot`](super::MockToriiBuilder::snapshot))
-    /// to take the snapshot's key too. Planned faults and call counts are cleared.
+    /// to take the snapshot's key too. Planned faults, call counts and the request log are cleared.
     pub fn import(&self, snapshot: &Snapshot) {
         // `Snapshot::from_json` accepted the keys, so they parse again here.
         let keys = snapshot.keys().unwrap_or_default();
         let records = snapshot.records();
         let environment = records.environment_id;
         *self.api.store() = Store::from_records(records, random_salt());
-        self.api.faults().clear();
-        self.api.calls().clear();
+        self.api.forget_requests();
         self.issuer.set_environment(environment.to_string());
         if !keys.is_empty() {
             self.issuer.replace_keys(keys);
         }
+    }
+
+    /// The most recent Backend API requests, newest first (at most 500; `GET /_mock/v1/requests`,
+    /// and the list on torii-mock's page): the operation, status, duration and any fault, never
+    /// a body, header or id. Cleared by [`reset`](Self::reset) and [`import`](Self::import).
+    pub fn recent_requests(&self) -> Vec<RecordedRequest> {
+        self.api.requests().newest_first()
     }
 
     /// How many Backend API requests the mock received, all operations together.
