@@ -1,4 +1,4 @@
-//! The figures BENCHMARKS.md gives for torii-mock: how long from exec to the three printed
+//! The figures BENCHMARKS.md gives for torii-mock: how long from exec to the four printed
 //! lines, and requests per second for a read (`getUser`) and a write (`createUser`) at 1 and 16
 //! concurrent clients on loopback.
 //!
@@ -42,7 +42,7 @@ fn binary() -> Result<PathBuf> {
     Ok(target.join("torii-mock"))
 }
 
-/// Starts torii-mock and reads its three lines: the time that took, the process and the
+/// Starts torii-mock and reads its four lines: the time that took, the process and the
 /// variables.
 fn start(binary: &PathBuf) -> Result<(Duration, Child, Vars)> {
     let began = Instant::now();
@@ -52,14 +52,14 @@ fn start(binary: &PathBuf) -> Result<(Duration, Child, Vars)> {
         .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut vars = Vec::new();
-    for line in BufReader::new(stdout).lines().take(3) {
+    for line in BufReader::new(stdout).lines().take(4) {
         let line = line?;
         let (name, value) = line.split_once('=').ok_or("not NAME=value")?;
         vars.push((name.to_owned(), value.to_owned()));
     }
     let elapsed = began.elapsed();
-    if vars.len() != 3 {
-        return Err("torii-mock did not print its three lines".into());
+    if vars.len() != 4 {
+        return Err("torii-mock did not print its four lines".into());
     }
     Ok((elapsed, child, vars))
 }
