@@ -148,31 +148,41 @@ impl Drop for Profile {
 }
 
 impl Session {
-    async fn open((chromium, driver): &(PathBuf, PathBuf)) -> Self {
+    async fn open(paths: &(PathBuf, PathBuf)) -> Self {
+        Self::open_with(paths, &[]).await
+    }
+
+    /// A session whose Chromium also gets `extra` command-line switches.
+    async fn open_with((chromium, driver): &(PathBuf, PathBuf), extra: &[&str]) -> Self {
         let (driver, port) = start_driver(driver);
         let profile = Profile(
             std::env::temp_dir().join(format!("torii-mock-page-{}-{port}", std::process::id())),
         );
+        // As Debian's Chromium runs headless as root on a machine with no network but loopback:
+        // no sandbox, no GPU, no background connections.
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(str::to_owned)
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.0.display()));
         let capabilities = json!({
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": chromium,
-                // As Debian's Chromium runs headless as root on a machine with no network but
-                // loopback: no sandbox, no GPU, no background connections.
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.0.display()),
-                ],
+                "args": args,
             },
         });
         let Value::Object(capabilities) = capabilities else {
@@ -395,6 +405,26 @@ async fn the_page_loads_offline_shows_a_seeded_user_and_keeps_the_key_out_of_the
         .expect("the screenshot is written");
     }
     session.close().await;
+}
+
+/// The page follows the system's light or dark setting (Chromium's `--force-dark-mode` is a dark
+/// system).
+#[tokio::test]
+async fn the_page_follows_the_systems_dark_setting() {
+    let Some(paths) = browser_paths() else { return };
+    let mock = Mock::start();
+    let background = "return getComputedStyle(document.body).backgroundColor";
+    let mut seen = Vec::new();
+    for extra in [&[][..], &["--force-dark-mode"][..]] {
+        let session = Session::open_with(&paths, extra).await;
+        open_page(&session, &mock).await;
+        seen.push(session.eval(background).await);
+        session.close().await;
+    }
+    assert_eq!(
+        seen,
+        [json!("rgb(246, 247, 249)"), json!("rgb(21, 23, 26)")]
+    );
 }
 
 #[tokio::test]
