@@ -24,17 +24,11 @@ fn app(layer: RequireAuthLayer) -> Router {
 fn assert_rejected(response: &raw_http::RawResponse, message: &str) {
     assert_eq!(response.status, 401);
     assert_eq!(response.header("content-type"), Some("application/json"));
-    // RFC 6750 §3.1: no error code for a request without credentials.
     let body: Value = torii_backend::serde_json::from_str(&response.body).expect("JSON body");
     let kind = body["error"]["kind"].as_str().expect("a kind");
-    let challenge = if kind == "missing_token" {
-        "Bearer"
-    } else {
-        "Bearer error=\"invalid_token\""
-    };
     assert_eq!(
         response.header("www-authenticate"),
-        Some(challenge),
+        Some(expected_challenge(kind)),
         "{kind}"
     );
     assert_eq!(
@@ -168,14 +162,7 @@ async fn a_custom_rejection_replaces_the_401() {
 #[tokio::test]
 async fn the_extractor_under_optional_names_the_verifiers_own_sources() {
     let torii = MockTorii::start().await.expect("mock");
-    let verifier = torii_backend::verify::Verifier::builder(torii.issuer())
-        .authorized_parties(["https://app.example.com"])
-        .token_sources([
-            torii_backend::verify::TokenSource::Authorization,
-            torii_backend::verify::TokenSource::Cookie("__session".into()),
-        ])
-        .build()
-        .expect("verifier");
+    let verifier = cookie_verifier(torii.issuer());
     let addr = serve(app(RequireAuthLayer::new(verifier.clone()).optional())).await;
     let refused = raw_http::get(addr, "/me", &[]).await;
     let expected = verifier
@@ -202,6 +189,29 @@ async fn extracting_auth_without_the_layer_is_a_server_error_not_an_open_door() 
     let response = raw_http::get(addr, "/me", &[]).await;
     assert_eq!(response.status, 500);
     assert_names_both_causes(&response.body);
+}
+
+/// The `WWW-Authenticate` challenge of a 401 whose body names `kind`: RFC 6750 §3.1 gives no
+/// error code to a request without credentials.
+pub(crate) fn expected_challenge(kind: &str) -> &'static str {
+    if kind == "missing_token" {
+        "Bearer"
+    } else {
+        "Bearer error=\"invalid_token\""
+    }
+}
+
+/// A verifier for `issuer` that reads the `__session` cookie after the `Authorization` header,
+/// with the authorized party a cookie source requires.
+pub(crate) fn cookie_verifier(issuer: &str) -> torii_backend::verify::Verifier {
+    torii_backend::verify::Verifier::builder(issuer)
+        .authorized_parties(["https://app.example.com"])
+        .token_sources([
+            torii_backend::verify::TokenSource::Authorization,
+            torii_backend::verify::TokenSource::Cookie("__session".into()),
+        ])
+        .build()
+        .expect("verifier")
 }
 
 /// The 500 of an `Auth` extractor on a request nothing authenticated names both causes.
