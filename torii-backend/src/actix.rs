@@ -4,8 +4,8 @@
 //! The middleware behaves as the tower [`RequireAuthLayer`] does: a request without a valid
 //! token gets 401 with `content-type: application/json`,
 //! `WWW-Authenticate: Bearer` (no credentials) or `Bearer error="invalid_token"` (refused ones)
-//! and the body
-//! `{"error":{"code":"authentication_failed","kind":"expired","message":"..."}}`, and the handler is not called.
+//! and the body `{"error":{"code":"authentication_failed","kind":"expired","message":"..."}}`,
+//! and the handler is not called.
 //! A request that passes carries its [`Auth`] in its extensions.
 //!
 //! ```no_run

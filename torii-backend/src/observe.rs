@@ -17,8 +17,8 @@ pub(crate) const JWKS_FETCHES: &str = "torii_jwks_fetches_total";
 #[cfg(feature = "verify")]
 pub(crate) const JWKS_STALE: &str = "torii_jwks_stale_serving";
 /// `torii_api_requests_total`: one per Backend API response (each attempt of a retried call),
-/// labelled `operation` (the operation table's qualified name, `users.get`) and `status` (the HTTP status, or `error`
-/// when no response came).
+/// labelled `operation` (the operation table's qualified name, `users.get`) and `status` (the
+/// HTTP status, or `error` when no response came).
 #[cfg(feature = "api")]
 pub(crate) const API_REQUESTS: &str = "torii_api_requests_total";
 /// `torii_api_request_duration_seconds`: the time of each attempt, labelled `operation`.

@@ -99,6 +99,8 @@ pub(crate) struct Resource {
 #[derive(Debug)]
 pub(crate) struct Operation {
     pub(crate) operation_id: String,
+    /// `resource.method` as the client spells the call (`invitations.create`).
+    pub(crate) name: String,
     /// Its variant in the generated `Operation` table (`GetUser`).
     pub(crate) variant_name: Ident,
     /// Statuses a repeat answers once the call was applied (`x-torii-repeat-success`).

@@ -269,6 +269,18 @@ async fn session_is_active_tells_what_local_verification_cannot() {
         Err(Error::InvalidArgument(error)) => assert_eq!(error.name(), "sid"),
         other => panic!("expected InvalidArgument, got {other:?}"),
     }
+    // A `sid` the server could not have issued names no session: inactive, nothing sent.
+    let odd_sid = verifier
+        .verify(
+            &torii
+                .token()
+                .subject(user.id.to_string())
+                .session_id("not-a-session")
+                .sign(),
+        )
+        .await
+        .expect("verify");
+    assert!(!client.session_is_active(&odd_sid).await.expect("checked"));
     assert_eq!(torii.calls(Operation::ListSessions), calls);
 }
 

@@ -12,15 +12,6 @@ use crate::ir::{Operation, Resource};
 pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
     let path = &rt.path;
     let operations: Vec<&Operation> = resources.iter().flat_map(|r| &r.operations).collect();
-    // `resource.method` as the client spells the call (`invitations.create`), one per operation.
-    let names: Vec<String> = resources
-        .iter()
-        .flat_map(|r| {
-            r.operations
-                .iter()
-                .map(move |op| format!("{}.{}", unraw(&r.accessor), unraw(&op.method_name)))
-        })
-        .collect();
     let variants = operations.iter().map(|op| {
         let variant = &op.variant_name;
         let text = format!(
@@ -38,10 +29,10 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
     // The statics are numbered, not named after their variant, so that no variant name (a raw
     // identifier, two that differ in case only) can make an invalid or clashing one.
     let static_name = |index: usize| format_ident!("OPERATION_{index}");
-    let statics = operations.iter().zip(&names).enumerate().map(|(index, (op, qualified))| {
+    let statics = operations.iter().enumerate().map(|(index, op)| {
         let name = static_name(index);
         let id = &op.operation_id;
-        let safe = op.safe;
+        let (qualified, safe) = (&op.name, op.safe);
         let method = format_ident!("{}", op.http_method.as_str());
         let template = &op.path_template;
         let repeat = &op.repeat_success;
@@ -189,14 +180,5 @@ pub(crate) fn emit(resources: &[Resource], rt: &Runtime) -> TokenStream {
                 f.write_str(self.name())
             }
         }
-    }
-}
-
-/// An identifier as written in Rust source, without a raw `r#` prefix (`r#type` reads `type`).
-fn unraw(ident: &proc_macro2::Ident) -> String {
-    let text = ident.to_string();
-    match text.strip_prefix("r#") {
-        Some(bare) => bare.to_owned(),
-        None => text,
     }
 }

@@ -145,6 +145,8 @@ pub(super) fn read_operation(
 
     let result = Operation {
         operation_id: operation_id.to_owned(),
+        // The bare names, before any `r#` an identifier needs.
+        name: format!("{}.{method}", resource.accessor),
         variant_name,
         repeat_success,
         safe,

@@ -362,3 +362,40 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MockError> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fault names the request log shows ([`ApiFault::kind`]) are the ones `POST faults`
+    /// takes: each reads back as the same fault.
+    #[test]
+    fn a_faults_kind_is_its_type_in_post_faults() {
+        let faults = [
+            ApiFault::RateLimited { retry_after: None },
+            ApiFault::Unavailable,
+            ApiFault::Status(500),
+            ApiFault::RawBody {
+                status: 502,
+                body: "bad gateway".to_owned(),
+            },
+            ApiFault::Slow(Duration::from_millis(5)),
+            ApiFault::Hang,
+            ApiFault::DropConnection,
+        ];
+        for fault in faults {
+            let mut spec = json!({"type": fault.kind()});
+            match &fault {
+                ApiFault::Status(status) => spec["status"] = json!(status),
+                ApiFault::RawBody { status, body } => {
+                    spec["status"] = json!(status);
+                    spec["body"] = json!(body);
+                }
+                ApiFault::Slow(delay) => spec["delayMs"] = json!(delay.as_millis()),
+                _ => {}
+            }
+            let read: FaultSpec = serde_json::from_value(spec).expect("a fault of POST faults");
+            assert_eq!(read.into_fault().ok(), Some(fault));
+        }
+    }
+}

@@ -87,12 +87,12 @@ impl ApiState {
         let mut store = self.store();
         *store = store.emptied(random_salt());
         drop(store);
-        self.forget_requests();
+        self.forget_activity();
     }
 
     /// Planned faults, call counts and the request log: what a reset or an import starts
     /// without.
-    fn forget_requests(&self) {
+    fn forget_activity(&self) {
         self.faults().clear();
         self.calls().clear();
         self.requests().clear();
@@ -508,8 +508,8 @@ impl MockTorii {
 
     /// Empties the environment, as the control API's `POST /_mock/v1/reset` does: every user,
     /// session, organization, membership, invitation and allowed origin is gone, and so are
-    /// planned faults, call counts and the request log. The environment id, the secret key and the signing keys
-    /// stay, so verifiers and clients made for the mock keep working.
+    /// planned faults, call counts and the request log. The environment id, the secret key and
+    /// the signing keys stay, so verifiers and clients made for the mock keep working.
     pub fn reset(&self) {
         self.api.reset();
     }
@@ -523,14 +523,15 @@ impl MockTorii {
     /// Replaces what the mock holds with `snapshot`: its environment, records and signing keys
     /// (tokens the snapshot's keys signed verify again). The mock keeps its own secret key;
     /// start a mock from a snapshot ([`MockToriiBuilder::snapshot`](super::MockToriiBuilder::snapshot))
-    /// to take the snapshot's key too. Planned faults, call counts and the request log are cleared.
+    /// to take the snapshot's key too. Planned faults, call counts and the request log are
+    /// cleared.
     pub fn import(&self, snapshot: &Snapshot) {
         // `Snapshot::from_json` accepted the keys, so they parse again here.
         let keys = snapshot.keys().unwrap_or_default();
         let records = snapshot.records();
         let environment = records.environment_id;
         *self.api.store() = Store::from_records(records, random_salt());
-        self.api.forget_requests();
+        self.api.forget_activity();
         self.issuer.set_environment(environment.to_string());
         if !keys.is_empty() {
             self.issuer.replace_keys(keys);

@@ -3,7 +3,7 @@
 //! server.
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
@@ -69,7 +69,7 @@ fn serve(content_type: &'static str, body: String) -> Response {
                 HeaderValue::from_static("nosniff"),
             ),
             (
-                HeaderName::from_static("referrer-policy"),
+                header::REFERRER_POLICY,
                 HeaderValue::from_static("no-referrer"),
             ),
         ],
