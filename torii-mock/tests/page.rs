@@ -70,7 +70,11 @@ impl Mock {
             .iter()
             .filter_map(|line| line.split_once('='))
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect();
+            .collect::<BTreeMap<_, _>>();
+        assert!(
+            vars.contains_key("TORII_MOCK_UI"),
+            "torii-mock printed {lines:?}, not the page's line"
+        );
         Self { child, vars }
     }
 
